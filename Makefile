@@ -1,0 +1,46 @@
+# Two commands on a fresh clone: `make run` serves the API with the real data loaded,
+# `make test` runs the suite. Everything else here is what those two and CI are made of.
+
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+PORT   ?= 8000
+SCHEMA := docs/openapi.yaml
+
+.PHONY: run test lint format schema schema-check install seed superuser clean
+
+# Reinstall only when the dependency list changes.
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	touch $@
+
+install: $(VENV)/.installed
+
+run: install
+	$(PY) manage.py migrate --no-input
+	$(PY) manage.py seed_data
+	$(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+test: install
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy .
+
+format: install
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+seed: install
+	$(PY) manage.py migrate --no-input
+	$(PY) manage.py seed_data
+
+superuser: install
+	$(PY) manage.py createsuperuser
+
+clean:
+	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,162 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import models
+from django.db.models import F, Q
+
+from agreements.models.base import TimeStampedModel
+from agreements.models.choices import AgreementKind
+from agreements.models.economies import Economy
+from agreements.models.sources import Source
+
+
+class AgreementStatus(models.TextChoices):
+    """An agreement's status on a date; computed from its dates, never stored."""
+
+    NOT_YET_ANNOUNCED = "not_yet_announced", "Not yet announced"
+    ANNOUNCED = "announced", "Announced"
+    SIGNED = "signed", "Signed, not yet in force"
+    IN_FORCE = "in_force", "In force"
+    EXPIRED = "expired", "Expired"
+    TERMINATED = "terminated", "Terminated"
+
+
+class AgreementQuerySet(models.QuerySet["Agreement"]):
+    def with_parties(self, codes: list[str]) -> AgreementQuerySet:
+        """Agreements to which every one of `codes` is a party."""
+        queryset = self
+        for code in codes:
+            queryset = queryset.filter(parties__code=code)
+        return queryset.distinct()
+
+
+class Agreement(TimeStampedModel):
+    """A deal, truce, framework or arrangement between economies, with its dated life cycle.
+
+    `expires_on` is the expiry agreed at the start; each later change of expiry is an
+    Extension, so the expiry known on any date can be recomputed.
+    """
+
+    slug = models.SlugField(
+        max_length=120, unique=True, help_text="Stable identifier used in URLs, e.g. us-cn-geneva."
+    )
+    title = models.CharField(max_length=300, help_text="Official or commonly used title.")
+    kind = models.CharField(
+        max_length=20, choices=AgreementKind.choices, help_text="What sort of agreement it is."
+    )
+    parties = models.ManyToManyField(
+        Economy, related_name="agreements", help_text="The economies that are party to it."
+    )
+    announced_on = models.DateField(
+        null=True, blank=True, help_text="Day it was first announced or concluded."
+    )
+    signed_on = models.DateField(
+        null=True, blank=True, help_text="Day its text was signed or issued, if it was."
+    )
+    effective_on = models.DateField(null=True, blank=True, help_text="Day it took effect.")
+    expires_on = models.DateField(
+        null=True,
+        blank=True,
+        help_text="Expiry as originally agreed (first day no longer in force); later changes "
+        "are extensions.",
+    )
+    terminated_on = models.DateField(
+        null=True, blank=True, help_text="Day it was terminated early, if it was."
+    )
+    binding = models.BooleanField(
+        null=True,
+        blank=True,
+        help_text="Whether it is legally binding; empty when the sources do not say.",
+    )
+    summary = models.TextField(help_text="What it provides, in a few sentences.")
+    note = models.TextField(
+        blank=True, help_text="Caveats: inferred dates, disputed figures, sources that disagree."
+    )
+    sources = models.ManyToManyField(
+        Source, related_name="agreements", help_text="Sources for the facts of this record."
+    )
+
+    objects = AgreementQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["announced_on", "slug"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(signed_on__isnull=True)
+                | Q(announced_on__isnull=True)
+                | Q(signed_on__gte=F("announced_on")),
+                name="agreement_signed_not_before_announced",
+            ),
+            models.CheckConstraint(
+                condition=Q(expires_on__isnull=True)
+                | Q(effective_on__isnull=True)
+                | Q(expires_on__gt=F("effective_on")),
+                name="agreement_expires_after_effective",
+            ),
+            models.CheckConstraint(
+                condition=Q(terminated_on__isnull=True)
+                | Q(announced_on__isnull=True)
+                | Q(terminated_on__gte=F("announced_on")),
+                name="agreement_terminated_not_before_announced",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def expiry_as_of(self, as_of: dt.date) -> dt.date | None:
+        """The expiry known on `as_of`: the latest extension decided by then, else the original.
+
+        Iterates `self.extensions.all()` so a prefetched queryset costs no query.
+        """
+        decided = [ext for ext in self.extensions.all() if ext.decided_on <= as_of]
+        if not decided:
+            return self.expires_on
+        return max(decided, key=lambda ext: (ext.decided_on, ext.pk or 0)).expires_on
+
+    def status_as_of(self, as_of: dt.date) -> AgreementStatus:
+        first_known = self.announced_on or self.signed_on or self.effective_on
+        if first_known is None or as_of < first_known:
+            return AgreementStatus.NOT_YET_ANNOUNCED
+        if self.terminated_on is not None and as_of >= self.terminated_on:
+            return AgreementStatus.TERMINATED
+        expiry = self.expiry_as_of(as_of)
+        if expiry is not None and as_of >= expiry:
+            return AgreementStatus.EXPIRED
+        if self.effective_on is not None and as_of >= self.effective_on:
+            return AgreementStatus.IN_FORCE
+        if self.signed_on is not None and as_of >= self.signed_on:
+            return AgreementStatus.SIGNED
+        return AgreementStatus.ANNOUNCED
+
+
+class Extension(TimeStampedModel):
+    """One change of an agreement's expiry: when it was decided, to what date, by which act."""
+
+    agreement = models.ForeignKey(
+        Agreement,
+        on_delete=models.CASCADE,
+        related_name="extensions",
+        help_text="The agreement whose expiry changed.",
+    )
+    decided_on = models.DateField(help_text="Day the change was decided (e.g. the order signed).")
+    expires_on = models.DateField(help_text="The new expiry: first day no longer in force.")
+    instrument = models.CharField(
+        max_length=300, help_text="The act that made the change, e.g. EO 14334."
+    )
+    note = models.TextField(blank=True, help_text="Context and caveats.")
+    sources = models.ManyToManyField(
+        Source, related_name="extensions", help_text="Sources for this change."
+    )
+
+    class Meta:
+        ordering = ["agreement", "decided_on"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agreement", "decided_on"], name="extension_one_per_agreement_day"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agreement} extended to {self.expires_on} on {self.decided_on}"
