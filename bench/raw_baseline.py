@@ -1,0 +1,177 @@
+"""The benchmark's yardstick: `rates/effective/` answered by raw psycopg behind bare WSGI.
+
+It applies the rules of API.md ("The rate engine") to the same tables as the Django app, with
+no framework, ORM or serializer in the way, so the ratio between the two measures what the
+stack costs. It is not part of the service and handles only the in_force scenario.
+
+Run: DATABASE_URL=postgres://... gunicorn bench.raw_baseline:application
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import re
+from collections.abc import Callable, Iterable
+from decimal import Decimal
+from typing import Any
+from urllib.parse import parse_qs
+
+import psycopg
+
+CANDIDATES_SQL = """
+SELECT m.id, m.title, m.legal_basis, m.instrument, m.program, m.kind, m.origin_id,
+       e.kind AS origin_kind, a.slug, r.id, r.rate, r.valid_from, r.valid_to,
+       (SELECT max(mp.product_id) FROM agreements_measure_products mp
+         WHERE mp.measure_id = m.id AND mp.product_id = ANY(%(prefixes)s)) AS matched,
+       EXISTS (SELECT 1 FROM agreements_measure_products mp WHERE mp.measure_id = m.id),
+       EXISTS (SELECT 1 FROM agreements_measure_excluded_products xp
+                WHERE xp.measure_id = m.id AND xp.product_id = ANY(%(prefixes)s)),
+       EXISTS (SELECT 1 FROM agreements_measure_excluded_origins xo
+                WHERE xo.measure_id = m.id AND xo.economy_id = %(origin)s)
+FROM agreements_measure m
+JOIN agreements_rate r ON r.measure_id = m.id
+LEFT JOIN agreements_economy e ON e.code = m.origin_id
+LEFT JOIN agreements_agreement a ON a.id = m.agreement_id
+WHERE m.importer_id = %(importer)s
+  AND (m.origin_id IS NULL OR m.origin_id = %(origin)s OR m.origin_id IN (
+        SELECT bloc_id FROM agreements_blocmembership
+         WHERE member_id = %(origin)s AND joined_on <= %(date)s
+           AND (left_on IS NULL OR left_on > %(date)s)))
+  AND r.status = 'in_force' AND r.valid_from <= %(date)s
+  AND (r.valid_to IS NULL OR r.valid_to > %(date)s)
+"""
+ECONOMIES_SQL = "SELECT code FROM agreements_economy WHERE code = ANY(%s)"
+PRODUCT_SQL = (
+    "SELECT code, description FROM agreements_product WHERE code = ANY(%s) "
+    "ORDER BY length(code) DESC LIMIT 1"
+)
+HS_RE = re.compile(r"^[0-9]{2,10}$")
+CODE_RE = re.compile(r"^[A-Z]{2}$")
+TWO_PLACES = Decimal("0.01")
+
+_connection: psycopg.Connection[Any] | None = None
+
+
+def _db() -> psycopg.Connection[Any]:
+    # One connection per worker process, opened on first use, like Django's persistent ones.
+    global _connection
+    if _connection is None or _connection.closed:
+        _connection = psycopg.connect(os.environ["DATABASE_URL"], autocommit=True)
+    return _connection
+
+
+def _money(value: Decimal) -> str:
+    return str(value.quantize(TWO_PLACES))
+
+
+def effective(importer: str, origin: str, hs: str, date: dt.date) -> dict[str, Any]:
+    prefixes = [hs[:n] for n in range(2, len(hs) + 1)]
+    with _db().cursor() as cursor:
+        cursor.execute(ECONOMIES_SQL, ([importer, origin],))
+        known = {row[0] for row in cursor.fetchall()}
+        unknown = [code for code in (importer, origin) if code not in known]
+        if unknown:
+            raise LookupError(unknown)
+        cursor.execute(
+            CANDIDATES_SQL,
+            {"importer": importer, "origin": origin, "date": date, "prefixes": prefixes},
+        )
+        rows = cursor.fetchall()
+        cursor.execute(PRODUCT_SQL, (prefixes,))
+        product_row = cursor.fetchone()
+
+    best: dict[str, tuple[tuple[int, int, int], tuple[Any, ...]]] = {}
+    for row in rows:
+        (
+            mid,
+            _t,
+            _lb,
+            _i,
+            program,
+            _k,
+            origin_id,
+            origin_kind,
+            _a,
+            _rid,
+            _r,
+            _f,
+            _to,
+            matched,
+            has_products,
+            excluded_product,
+            excluded_origin,
+        ) = row
+        if has_products and matched is None:
+            continue
+        if excluded_product or (origin_id is None and excluded_origin):
+            continue
+        origin_rank = 0 if origin_id is None else 1 if origin_kind == "bloc" else 2
+        rank = (origin_rank, len(matched or ""), -mid)
+        if program not in best or rank > best[program][0]:
+            best[program] = (rank, row)
+
+    chosen = sorted((row for _, row in best.values()), key=lambda r: r[0])
+    bases = [row[10] for row in chosen if row[5] == "base"]
+    base = min(bases) if bases else None
+    components = []
+    additional = Decimal(0)
+    for row in chosen:
+        mid, title, basis, instrument, program, kind, _o, _ok, slug, rid, rate, vf, vt = row[:13]
+        if kind == "base":
+            applied = Decimal(0)
+        elif kind == "all_in" and base is not None:
+            applied = max(Decimal(0), rate - base)
+        else:
+            applied = rate
+        additional += applied
+        components.append(
+            {
+                "measure": mid,
+                "rate_id": rid,
+                "title": title,
+                "legal_basis": basis,
+                "instrument": instrument,
+                "program": program,
+                "kind": kind,
+                "rate": _money(rate),
+                "applied_rate": _money(applied),
+                "valid_from": vf.isoformat(),
+                "valid_to": vt.isoformat() if vt else None,
+                "agreement": slug,
+                "matched_product": row[13],
+            }
+        )
+    return {
+        "importer": importer,
+        "origin": origin,
+        "hs": hs,
+        "date": date.isoformat(),
+        "product": {"code": product_row[0], "description": product_row[1]} if product_row else None,
+        "base_rate": _money(base) if base is not None else None,
+        "additional_rate": _money(additional),
+        "total_rate": _money(base + additional) if base is not None else None,
+        "components": components,
+    }
+
+
+def application(
+    environ: dict[str, Any], start_response: Callable[[str, list[tuple[str, str]]], Any]
+) -> Iterable[bytes]:
+    query = {k: v[0] for k, v in parse_qs(environ.get("QUERY_STRING", "")).items()}
+    try:
+        importer = query["importer"].strip().upper()
+        origin = query["origin"].strip().upper()
+        hs = re.sub(r"[.\s]", "", query["hs"])
+        date = dt.date.fromisoformat(query.get("date") or dt.date.today().isoformat())
+        if not (CODE_RE.match(importer) and CODE_RE.match(origin) and HS_RE.match(hs)):
+            raise ValueError
+        status, body = "200 OK", effective(importer, origin, hs, date)
+    except (KeyError, ValueError, LookupError) as exc:
+        status, body = "400 Bad Request", {"type": "validation_error", "detail": repr(exc)}
+    payload = json.dumps(body).encode()
+    start_response(
+        status, [("Content-Type", "application/json"), ("Content-Length", str(len(payload)))]
+    )
+    return [payload]

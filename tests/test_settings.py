@@ -1,0 +1,80 @@
+"""The settings module: env-driven, safe in development, strict in production."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PROBE = (
+    "import django, json; from django.conf import settings; django.setup(); "
+    "db = settings.DATABASES['default']; "
+    "print(json.dumps([settings.DEBUG, db['ENGINE'], str(db['NAME']), settings.ALLOWED_HOSTS]))"
+)
+
+
+def run_settings(**env: str) -> subprocess.CompletedProcess[str]:
+    """Import the settings in a fresh interpreter, with only `env` on top of a clean base."""
+    base = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"DEBUG", "SECRET_KEY", "DATABASE_URL", "ALLOWED_HOSTS"}
+    }
+    base["DJANGO_SETTINGS_MODULE"] = "tradeapi.settings"
+    return subprocess.run(
+        [sys.executable, "-c", PROBE],
+        cwd=ROOT,
+        env={**base, **env},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_development_defaults_to_sqlite_in_the_project() -> None:
+    result = run_settings()
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == (
+        f'[true, "django.db.backends.sqlite3", "{ROOT / "db.sqlite3"}", '
+        '["127.0.0.1", "localhost", "testserver"]]'
+    )
+
+
+def test_database_url_selects_postgresql() -> None:
+    result = run_settings(DATABASE_URL="postgres://someone@db.example:5433/trade")
+    assert result.returncode == 0, result.stderr
+    assert '"django.db.backends.postgresql", "trade"' in result.stdout
+
+
+@pytest.mark.parametrize(
+    "secret_key",
+    [
+        pytest.param(None, id="unset"),
+        pytest.param("insecure-development-key-do-not-use-in-production", id="development-key"),
+        pytest.param("short", id="too-short"),
+    ],
+)
+def test_production_refuses_an_insecure_secret_key(secret_key: str | None) -> None:
+    env = {"DEBUG": "0"}
+    if secret_key is not None:
+        env["SECRET_KEY"] = secret_key
+    result = run_settings(**env)
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_production_starts_with_a_real_secret_key() -> None:
+    result = run_settings(DEBUG="0", SECRET_KEY="k" * 50, ALLOWED_HOSTS="api.example.org")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().startswith("[false,")
+    assert '["api.example.org"]' in result.stdout
+
+
+def test_a_malformed_boolean_is_refused() -> None:
+    result = run_settings(DEBUG="maybe")
+    assert result.returncode != 0
+    assert "DEBUG='maybe' is not a boolean" in result.stderr
