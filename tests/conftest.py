@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.db import connection
 
@@ -15,3 +17,16 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if "postgres" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> None:
+    """Seed the test database once: the reference data and the real fixtures.
+
+    Every test then runs inside a transaction on top of the real 2025 data, which it may
+    read (the facts tests) or extend with its own records.
+    """
+    from agreements.seeding import seed_all
+
+    with django_db_blocker.unblock():
+        seed_all()

@@ -14,11 +14,13 @@ from agreements.validators import ECONOMY_CODE_REGEX, validate_economy_code
 class EconomyQuerySet(models.QuerySet["Economy"]):
     def blocs_of(self, code: str, on: dt.date) -> EconomyQuerySet:
         """The blocs that `code` belongs to on `on` (memberships are half-open periods)."""
+        # One filter() call, so every condition applies to the same membership row.
         return self.filter(
+            Q(memberships__left_on__isnull=True) | Q(memberships__left_on__gt=on),
             kind=EconomyKind.BLOC,
             memberships__member_id=code,
             memberships__joined_on__lte=on,
-        ).filter(Q(memberships__left_on__isnull=True) | Q(memberships__left_on__gt=on))
+        ).distinct()
 
 
 class Economy(TimeStampedModel):

