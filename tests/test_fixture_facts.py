@@ -85,7 +85,8 @@ def test_japan_pledged_550bn_and_the_dispute_is_recorded() -> None:
     pledge = Commitment.objects.get(slug="jp-us-investment-550bn")
     assert (pledge.pledger_id, pledge.beneficiary_id, pledge.kind) == ("JP", "US", "investment")
     assert (pledge.amount, pledge.currency) == (Decimal("550000000000.00"), "USD")
-    assert pledge.agreement is not None and pledge.agreement.slug == "us-jp-agreement"
+    assert pledge.agreement is not None
+    assert pledge.agreement.slug == "us-jp-agreement"
     assert "Disputed nature" in pledge.note
 
 
@@ -138,7 +139,7 @@ def test_the_april_pause_is_recorded_as_suspended() -> None:
 
 def test_every_fixture_record_cites_a_source() -> None:
     for model in (Agreement, Extension, NegotiationRound, Commitment, Measure):
-        unsourced = model.objects.filter(sources__isnull=True)  # type: ignore[attr-defined]
+        unsourced = model.objects.filter(sources__isnull=True)
         assert not unsourced.exists(), f"{model.__name__} without a source: {list(unsourced)}"
 
 

@@ -23,7 +23,8 @@ def run_seed() -> str:
 def test_a_second_run_changes_nothing_and_says_so() -> None:
     output = run_seed()
     assert "Nothing changed: all 7,509 records were up to date." in output
-    assert " 0 created" in output and " 1 created" not in output
+    assert " 0 created" in output
+    assert " 1 created" not in output
 
 
 def test_a_run_restores_what_is_missing_and_reverts_edits() -> None:
@@ -87,6 +88,8 @@ def test_hs_nomenclature_is_loaded_with_its_hierarchy() -> None:
     assert Product.objects.filter(level="heading").count() == 1229
     assert Product.objects.filter(level="subheading").count() == 5613
     toys = Product.objects.select_related("parent__parent").get(code="950300")
-    assert toys.parent is not None and toys.parent.code == "9503"
-    assert toys.parent.parent is not None and toys.parent.parent.code == "95"
+    assert toys.parent is not None
+    assert toys.parent.code == "9503"
+    assert toys.parent.parent is not None
+    assert toys.parent.parent.code == "95"
     assert toys.parent.parent.parent_id is None
