@@ -44,3 +44,12 @@ superuser: install
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .mypy_cache .ruff_cache
+
+# The committed schema is the contract: regenerate it with `make schema` and review the diff.
+schema: install
+	$(PY) manage.py spectacular --validate --fail-on-warn --file $(SCHEMA)
+
+# CI: fail when the code's schema differs from the committed one.
+schema-check: install
+	$(PY) manage.py spectacular --validate --fail-on-warn --file $(SCHEMA).generated
+	diff -u $(SCHEMA) $(SCHEMA).generated && rm -f $(SCHEMA).generated

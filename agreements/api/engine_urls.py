@@ -1,5 +1,10 @@
-"""Routes of the rate engine (rates/effective/, rates/timeline/); included before the router."""
+"""Routes of the rate engine; included before the router so `effective` is not read as an id."""
 
-from django.urls import URLPattern
+from django.urls import path
 
-urlpatterns: list[URLPattern] = []
+from agreements.api.engine_views import EffectiveRateView, RateTimelineView
+
+urlpatterns = [
+    path("rates/effective/", EffectiveRateView.as_view(), name="rate-effective"),
+    path("rates/timeline/", RateTimelineView.as_view(), name="rate-timeline"),
+]

@@ -1,6 +1,12 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from rest_framework import permissions
-from rest_framework.request import Request
-from rest_framework.views import APIView
+
+if TYPE_CHECKING:  # DRF builds its settings while importing views; a runtime import loops.
+    from rest_framework.request import Request
+    from rest_framework.views import APIView
 
 
 class ReadAnyoneWriteEditors(permissions.DjangoModelPermissions):

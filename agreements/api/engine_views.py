@@ -1,0 +1,166 @@
+"""The rate engine over HTTP: rates/effective/ and rates/timeline/ (JSON or CSV)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any, ClassVar
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import serializers
+from rest_framework.renderers import JSONRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from agreements import engine
+from agreements.api.engine_serializers import (
+    EffectiveQuerySerializer,
+    EffectiveRateSerializer,
+    TimelineQuerySerializer,
+    TimelineSerializer,
+)
+from agreements.api.renderers import CSVRenderer
+
+CSV_RESPONSE = OpenApiResponse(
+    OpenApiTypes.STR, description="The same answer as CSV, one row per applied component."
+)
+
+
+class RateEngineView(APIView):
+    """Shared plumbing: validate the query string, call the engine, answer JSON or CSV."""
+
+    renderer_classes = [JSONRenderer, CSVRenderer]
+    query_serializer_class: ClassVar[type[serializers.Serializer[Any]]]
+
+    def query(self, request: Request) -> dict[str, Any]:
+        serializer = self.query_serializer_class(data=request.query_params)
+        serializer.is_valid(raise_exception=True)
+        return dict(serializer.validated_data)
+
+    @staticmethod
+    def unknown_economy(error: engine.UnknownEconomy) -> serializers.ValidationError:
+        return serializers.ValidationError({error.field: [str(error)]})
+
+
+def _duty_fields(duty: engine.Duty) -> dict[str, Any]:
+    return {
+        "base_rate": duty.base_rate,
+        "additional_rate": duty.additional_rate,
+        "total_rate": duty.total_rate,
+        "components": [asdict(component) for component in duty.components],
+    }
+
+
+def _csv_rows(header: dict[str, Any], duty: engine.Duty) -> list[dict[str, Any]]:
+    """One row per component, the answer's own fields repeated; one row if none applied."""
+    totals = {k: v for k, v in _duty_fields(duty).items() if k != "components"}
+    components = [asdict(c) for c in duty.components] or [{}]
+    empty = dict.fromkeys(engine.Component.__dataclass_fields__, "")
+    return [
+        {**header, **totals, **{f"component_{k}": v for k, v in {**empty, **c}.items()}}
+        for c in components
+    ]
+
+
+class EffectiveRateView(RateEngineView):
+    """The duty on one date, and why.
+
+    Stacks every measure in force for product `hs` from `origin` entering `importer` on
+    `date`: within a program only the most specific measure applies (country over bloc over
+    all origins, then the longest HS prefix); the lowest base rate is the base; additional
+    measures add their rate, all-in measures top the total up to theirs. Add `format=csv` or
+    send `Accept: text/csv` for CSV.
+    """
+
+    query_serializer_class = EffectiveQuerySerializer
+
+    @extend_schema(
+        operation_id="rates_effective",
+        parameters=[EffectiveQuerySerializer],
+        responses={200: EffectiveRateSerializer, (200, "text/csv"): CSV_RESPONSE},
+        tags=["rates"],
+    )
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        params = self.query(request)
+        try:
+            result = engine.effective_rate(
+                importer=params["importer"],
+                origin=params["origin"],
+                hs=params["hs"],
+                on=params["date"],
+                scenario=engine.Scenario(params["scenario"]),
+            )
+        except engine.UnknownEconomy as error:
+            raise self.unknown_economy(error) from error
+        header = {
+            "importer": result.importer,
+            "origin": result.origin,
+            "hs": result.hs,
+            "date": result.date,
+            "scenario": result.scenario.value,
+        }
+        if request.accepted_renderer.format == "csv":
+            product = {"product_code": result.product.code if result.product else ""}
+            return Response(_csv_rows({**header, **product}, result.duty))
+        body = {
+            **header,
+            "product": asdict(result.product) if result.product else None,
+            **_duty_fields(result.duty),
+        }
+        return Response(EffectiveRateSerializer(body).data)
+
+
+class RateTimelineView(RateEngineView):
+    """How the duty changed between `from` and `to`.
+
+    Consecutive periods over which the answer of rates/effective/ is constant, merged when
+    their components are equal; for every date inside a period, rates/effective/ gives the
+    same answer. Add `format=csv` or send `Accept: text/csv` for CSV (one row per period
+    and component).
+    """
+
+    query_serializer_class = TimelineQuerySerializer
+
+    @extend_schema(
+        operation_id="rates_timeline",
+        parameters=[TimelineQuerySerializer],
+        responses={200: TimelineSerializer, (200, "text/csv"): CSV_RESPONSE},
+        tags=["rates"],
+    )
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        params = self.query(request)
+        try:
+            result = engine.timeline(
+                importer=params["importer"],
+                origin=params["origin"],
+                hs=params["hs"],
+                start=params["start"],
+                end=params["end"],
+                scenario=engine.Scenario(params["scenario"]),
+            )
+        except engine.UnknownEconomy as error:
+            raise self.unknown_economy(error) from error
+        header = {
+            "importer": result.importer,
+            "origin": result.origin,
+            "hs": result.hs,
+            "from": result.start,
+            "to": result.end,
+            "scenario": result.scenario.value,
+        }
+        if request.accepted_renderer.format == "csv":
+            rows: list[dict[str, Any]] = []
+            for period in result.periods:
+                span = {"valid_from": period.valid_from, "valid_to": period.valid_to}
+                rows.extend(_csv_rows({**header, **span}, period.duty))
+            return Response(rows)
+        body = {
+            **header,
+            "product": asdict(result.product) if result.product else None,
+            "periods": [
+                {"valid_from": p.valid_from, "valid_to": p.valid_to, **_duty_fields(p.duty)}
+                for p in result.periods
+            ],
+        }
+        return Response(TimelineSerializer(body).data)

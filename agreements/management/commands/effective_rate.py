@@ -1,0 +1,74 @@
+"""`manage.py effective_rate US CN 950300 --date 2025-05-20`: the breakdown as a table."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from agreements import engine
+from agreements.validators import (
+    normalize_economy_code,
+    normalize_hs_code,
+    validate_economy_code,
+    validate_hs_code,
+)
+
+
+class Command(BaseCommand):
+    help = "Print the duty on HS code from ORIGIN entering IMPORTER on a date, measure by measure."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("importer", help="Importer code, e.g. US.")
+        parser.add_argument("origin", help="Origin code, e.g. CN.")
+        parser.add_argument("hs", help="HS code, 2 to 10 digits, e.g. 950300 or 9503.00.")
+        parser.add_argument(
+            "--date", type=dt.date.fromisoformat, default=None, help="YYYY-MM-DD (default today)."
+        )
+        parser.add_argument(
+            "--scenario", choices=[s.value for s in engine.Scenario], default="in_force"
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        importer = normalize_economy_code(options["importer"])
+        origin = normalize_economy_code(options["origin"])
+        hs = normalize_hs_code(options["hs"])
+        try:
+            validate_economy_code(importer)
+            validate_economy_code(origin)
+            validate_hs_code(hs)
+            result = engine.effective_rate(
+                importer=importer,
+                origin=origin,
+                hs=hs,
+                on=options["date"] or dt.date.today(),
+                scenario=engine.Scenario(options["scenario"]),
+            )
+        except ValidationError as error:
+            raise CommandError(" ".join(error.messages)) from error
+        except engine.UnknownEconomy as error:
+            raise CommandError(f"{error.field}: {error}") from error
+
+        product = (
+            f"{result.product.code} {result.product.description}" if result.product else "unknown"
+        )
+        self.stdout.write(f"{importer} <- {origin}  HS {hs}  on {result.date}  ({product})")
+        rows = [("Measure", "Instrument", "Kind", "Rate", "Adds", "Valid")]
+        for c in result.duty.components:
+            valid = f"{c.valid_from}..{c.valid_to or ''}"
+            rows.append((c.title, c.instrument, c.kind, str(c.rate), str(c.applied_rate), valid))
+        widths = [min(60, max(len(row[i]) for row in rows)) for i in range(len(rows[0]))]
+        for index, row in enumerate(rows):
+            cells = [cell[: widths[i]].ljust(widths[i]) for i, cell in enumerate(row)]
+            self.stdout.write("  ".join(cells).rstrip())
+            if index == 0:
+                self.stdout.write("  ".join("-" * width for width in widths))
+        duty = result.duty
+        unknown = "unknown (no base rate recorded)"
+        self.stdout.write(
+            f"Base {duty.base_rate if duty.base_rate is not None else unknown}  "
+            f"+ additional {duty.additional_rate}  "
+            f"= total {duty.total_rate if duty.total_rate is not None else 'unknown'}"
+        )
