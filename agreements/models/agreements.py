@@ -87,18 +87,21 @@ class Agreement(TimeStampedModel):
                 | Q(announced_on__isnull=True)
                 | Q(signed_on__gte=F("announced_on")),
                 name="agreement_signed_not_before_announced",
+                violation_error_message="signed_on cannot be before announced_on.",
             ),
             models.CheckConstraint(
                 condition=Q(expires_on__isnull=True)
                 | Q(effective_on__isnull=True)
                 | Q(expires_on__gt=F("effective_on")),
                 name="agreement_expires_after_effective",
+                violation_error_message="expires_on must be after effective_on.",
             ),
             models.CheckConstraint(
                 condition=Q(terminated_on__isnull=True)
                 | Q(announced_on__isnull=True)
                 | Q(terminated_on__gte=F("announced_on")),
                 name="agreement_terminated_not_before_announced",
+                violation_error_message="terminated_on cannot be before announced_on.",
             ),
         ]
 

@@ -81,25 +81,33 @@ class Commitment(TimeStampedModel):
         ordering = ["announced_on", "slug"]
         constraints = [
             models.CheckConstraint(
-                condition=~Q(pledger=F("beneficiary")), name="commitment_not_to_self"
+                condition=~Q(pledger=F("beneficiary")),
+                name="commitment_not_to_self",
+                violation_error_message="The pledger and the beneficiary must differ.",
             ),
             models.CheckConstraint(
                 condition=Q(amount__isnull=True) | Q(amount__gte=0),
                 name="commitment_amount_non_negative",
+                violation_error_message="amount cannot be negative.",
             ),
             models.CheckConstraint(
                 condition=Q(quantity__isnull=True) | Q(quantity__gte=0),
                 name="commitment_quantity_non_negative",
+                violation_error_message="quantity cannot be negative.",
             ),
             models.CheckConstraint(
                 condition=Q(amount__isnull=True, currency="")
                 | Q(amount__isnull=False, currency__regex=CURRENCY_REGEX),
                 name="commitment_currency_iff_amount",
+                violation_error_message=(
+                    "Give a currency (ISO 4217) with an amount, and none without."
+                ),
             ),
             models.CheckConstraint(
                 condition=Q(quantity__isnull=True, unit="")
                 | Q(quantity__isnull=False) & ~Q(unit=""),
                 name="commitment_unit_iff_quantity",
+                violation_error_message="Give a unit with a quantity, and none without.",
             ),
         ]
 

@@ -47,7 +47,9 @@ class Economy(TimeStampedModel):
         verbose_name_plural = "economies"
         constraints = [
             models.CheckConstraint(
-                condition=Q(code__regex=ECONOMY_CODE_REGEX), name="economy_code_format"
+                condition=Q(code__regex=ECONOMY_CODE_REGEX),
+                name="economy_code_format",
+                violation_error_message="An economy code is two upper-case letters.",
             ),
         ]
 
@@ -86,8 +88,13 @@ class BlocMembership(TimeStampedModel):
             models.CheckConstraint(
                 condition=Q(left_on__isnull=True) | Q(left_on__gt=F("joined_on")),
                 name="membership_left_after_joined",
+                violation_error_message="left_on must be after joined_on.",
             ),
-            models.CheckConstraint(condition=~Q(bloc=F("member")), name="membership_not_self"),
+            models.CheckConstraint(
+                condition=~Q(bloc=F("member")),
+                name="membership_not_self",
+                violation_error_message="A bloc cannot be its own member.",
+            ),
         ]
 
     def clean(self) -> None:

@@ -3,6 +3,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 
@@ -91,6 +92,7 @@ class Measure(TimeStampedModel):
             models.CheckConstraint(
                 condition=Q(origin__isnull=True) | ~Q(origin=F("importer")),
                 name="measure_origin_not_importer",
+                violation_error_message="A measure cannot levy a duty on its own importer.",
             ),
         ]
         indexes = [
@@ -124,6 +126,7 @@ class Rate(TimeStampedModel):
     rate = models.DecimalField(
         max_digits=7,
         decimal_places=2,
+        validators=[MinValueValidator(0)],
         help_text="Ad valorem percentage, e.g. 145.00.",
     )
     valid_from = models.DateField(help_text="First day the rate applies.")
@@ -144,10 +147,15 @@ class Rate(TimeStampedModel):
     class Meta:
         ordering = ["measure", "valid_from", "status"]
         constraints = [
-            models.CheckConstraint(condition=Q(rate__gte=0), name="rate_non_negative"),
+            models.CheckConstraint(
+                condition=Q(rate__gte=0),
+                name="rate_non_negative",
+                violation_error_message="A rate cannot be negative.",
+            ),
             models.CheckConstraint(
                 condition=Q(valid_to__isnull=True) | Q(valid_to__gt=F("valid_from")),
                 name="rate_valid_to_after_valid_from",
+                violation_error_message="valid_to must be after valid_from.",
             ),
             models.UniqueConstraint(
                 fields=["measure", "valid_from", "status"], name="rate_unique_measure_start_status"

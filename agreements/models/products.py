@@ -50,6 +50,10 @@ class Product(TimeStampedModel):
                     | Q(level=ProductLevel.NATIONAL, code__regex=r"^[0-9]{7,10}$")
                 ),
                 name="product_code_matches_level",
+                violation_error_message=(
+                    "The code must have 2 digits for a chapter, 4 for a heading, "
+                    "6 for a subheading and 7 to 10 for a national line."
+                ),
             ),
         ]
 

@@ -53,7 +53,9 @@ class NegotiationRound(TimeStampedModel):
         ordering = ["start_date", "title"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(end_date__gte=F("start_date")), name="round_ends_not_before_start"
+                condition=Q(end_date__gte=F("start_date")),
+                name="round_ends_not_before_start",
+                violation_error_message="end_date cannot be before start_date.",
             ),
             models.UniqueConstraint(
                 fields=["title", "start_date"], name="round_unique_title_start"

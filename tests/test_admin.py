@@ -1,0 +1,220 @@
+"""The admin: every page renders and saves, and bad entries are form errors, never 500s."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.contrib import admin
+from django.db.models import Model
+from django.test import Client
+from django.urls import reverse
+
+from agreements.models import BlocMembership, Measure, NegotiationRound, Product, Rate
+
+pytestmark = pytest.mark.django_db
+MODELS = sorted(admin.site._registry, key=lambda model: model._meta.label)
+APP_MODELS = [model for model in MODELS if model._meta.app_label == "agreements"]
+
+
+def url(model: type[Model], view: str, *args: Any) -> str:
+    return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{view}", args=args)
+
+
+def form_data(response: Any) -> dict[str, Any]:
+    """The POST body a browser would send back for the change form as rendered."""
+    data: dict[str, Any] = {}
+    forms = [response.context["adminform"].form]
+    for inline in response.context["inline_admin_formsets"]:
+        formset = inline.formset
+        management = formset.management_form
+        for name in management.fields:
+            data[management.add_prefix(name)] = management[name].value()
+        forms.extend(formset.forms)
+    for form in forms:
+        for name, field in form.fields.items():
+            value = form[name].value()
+            key = form.add_prefix(name)
+            if value is None or value is False:
+                continue
+            if isinstance(value, list | tuple):
+                data[key] = [v.pk if isinstance(v, Model) else v for v in value]
+            elif field.widget.__class__.__name__ == "SplitDateTimeWidget":
+                continue
+            else:
+                data[key] = value
+    return data
+
+
+def test_every_app_model_is_registered() -> None:
+    from django.apps import apps
+
+    registered = set(APP_MODELS)
+    assert set(apps.get_app_config("agreements").get_models()) == registered
+
+
+@pytest.mark.parametrize("model", APP_MODELS, ids=lambda m: m._meta.model_name)
+def test_changelist_add_and_change_pages_render_and_save(
+    admin_client: Client, model: type[Model]
+) -> None:
+    instance = model._default_manager.order_by("pk").first()
+    assert instance is not None, "the seeded data has a row of every model"
+
+    changelist = admin_client.get(url(model, "changelist"))
+    assert changelist.status_code == 200
+    assert admin_client.get(url(model, "changelist"), {"q": "a"}).status_code == 200
+    assert admin_client.get(url(model, "add")).status_code == 200
+
+    change = admin_client.get(url(model, "change", instance.pk))
+    assert change.status_code == 200
+    saved = admin_client.post(url(model, "change", instance.pk), form_data(change))
+    errors = saved.context and saved.context["adminform"].form.errors
+    assert saved.status_code == 302, errors
+
+
+def test_changelists_use_a_bounded_number_of_queries(
+    admin_client: Client, django_assert_max_num_queries: Any
+) -> None:
+    for model in APP_MODELS:
+        with django_assert_max_num_queries(15):
+            admin_client.get(url(model, "changelist"))
+
+
+def test_agreement_list_shows_status_and_expiry_as_of_today(admin_client: Client) -> None:
+    page = admin_client.get(url(NegotiationRound, "changelist")).content.decode()
+    assert "Geneva" in page
+    agreements = admin_client.get(reverse("admin:agreements_agreement_changelist"))
+    content = agreements.content.decode()
+    assert "Status today" in content
+    assert "Expired" in content  # The truce ran to 2026-11-10.
+
+
+def rate_row(
+    prefix: str, rate: str, start: str, end: str = "", status: str = "in_force"
+) -> dict[str, str]:
+    return {
+        f"{prefix}-rate": rate,
+        f"{prefix}-valid_from": start,
+        f"{prefix}-valid_to": end,
+        f"{prefix}-status": status,
+        f"{prefix}-note": "",
+    }
+
+
+def measure_post(**rows: str) -> dict[str, Any]:
+    return {
+        "slug": "test-admin-measure",
+        "title": "Test measure",
+        "importer": "US",
+        "origin": "CN",
+        "legal_basis": "section_301",
+        "instrument": "Test act",
+        "program": "test",
+        "kind": "additional",
+        "sources": list(
+            Measure.objects.get(slug="us-ieepa-fentanyl-eo14195").sources.values_list(
+                "pk", flat=True
+            )
+        ),
+        "rates-TOTAL_FORMS": str(len({k.split("-")[1] for k in rows})),
+        "rates-INITIAL_FORMS": "0",
+        "rates-MIN_NUM_FORMS": "0",
+        "rates-MAX_NUM_FORMS": "1000",
+        **rows,
+    }
+
+
+def test_a_measure_with_its_rates_is_added(admin_client: Client) -> None:
+    rows = {
+        **rate_row("rates-0", "10", "2025-01-01", "2025-06-01"),
+        **rate_row("rates-1", "20", "2025-06-01"),
+    }
+    response = admin_client.post(url(Measure, "add"), measure_post(**rows))
+    assert response.status_code == 302
+    assert list(
+        Rate.objects.filter(measure__slug="test-admin-measure").values_list("rate", flat=True)
+    ) == [10, 20]
+
+
+def test_overlapping_periods_in_one_submission_are_a_form_error(admin_client: Client) -> None:
+    rows = {
+        **rate_row("rates-0", "10", "2025-01-01", "2025-06-01"),
+        **rate_row("rates-1", "20", "2025-05-01"),
+    }
+    response = admin_client.post(url(Measure, "add"), measure_post(**rows))
+    assert response.status_code == 200
+    assert "Overlaps the in-force period 2025-01-01 to 2025-06-01" in response.content.decode()
+    assert not Measure.objects.filter(slug="test-admin-measure").exists()
+
+
+def test_a_period_overlapping_a_saved_one_is_a_form_error(admin_client: Client) -> None:
+    measure = Measure.objects.get(slug="us-ieepa-reciprocal-cn-eo14266")
+    existing = measure.rates.get()
+    response = admin_client.post(
+        url(Rate, "add"),
+        {"measure": measure.pk, "rate": "5", "valid_from": "2025-05-01", "status": "in_force"},
+    )
+    assert response.status_code == 200
+    assert f"id {existing.pk}" in response.content.decode()
+    assert measure.rates.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("model", "data", "field"),
+    [
+        (Rate, {"rate": "-1", "valid_from": "2030-01-01", "status": "in_force"}, "rate"),
+        (
+            Rate,
+            {
+                "rate": "5",
+                "valid_from": "2030-01-01",
+                "valid_to": "2029-01-01",
+                "status": "in_force",
+            },
+            "valid_to",
+        ),
+        (Product, {"code": "95ab", "level": "heading", "description": "x"}, "code"),
+        (Product, {"code": "95031", "level": "heading", "description": "x"}, None),
+        (
+            BlocMembership,
+            {"bloc": "EU", "member": "NO", "joined_on": "2030-01-01", "left_on": "2029-01-01"},
+            None,
+        ),
+    ],
+)
+def test_bad_entries_are_form_errors_and_write_nothing(
+    admin_client: Client, model: type[Model], data: dict[str, Any], field: str | None
+) -> None:
+    if model is Rate:
+        data = {**data, "measure": Measure.objects.get(slug="us-s122-global-10").pk}
+    before = model._default_manager.count()
+    response = admin_client.post(url(model, "add"), data)
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert errors
+    if field is not None:
+        assert field in errors
+    assert model._default_manager.count() == before
+
+
+def test_a_round_ending_before_it_starts_is_a_form_error(admin_client: Client) -> None:
+    response = admin_client.post(
+        url(NegotiationRound, "add"),
+        {
+            "title": "Backwards",
+            "city": "Geneva",
+            "venue_country": "CH",
+            "start_date": "2025-05-11",
+            "end_date": "2025-05-10",
+            "status": "held",
+            "parties": ["US", "CN"],
+            "sources": [1],
+            "delegates-TOTAL_FORMS": "0",
+            "delegates-INITIAL_FORMS": "0",
+            "delegates-MIN_NUM_FORMS": "0",
+            "delegates-MAX_NUM_FORMS": "1000",
+        },
+    )
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors
+    assert not NegotiationRound.objects.filter(title="Backwards").exists()
