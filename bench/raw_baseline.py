@@ -108,13 +108,17 @@ def effective(importer: str, origin: str, hs: str, date: dt.date) -> dict[str, A
         if excluded_product or (origin_id is None and excluded_origin):
             continue
         origin_rank = 0 if origin_id is None else 1 if origin_kind == "bloc" else 2
-        rank = (origin_rank, len(matched or ""), -mid)
+        # The engine's tie-break: later start, higher rate, kind, then lowest id.
+        rank = (origin_rank, len(matched or ""), row[11], row[10], row[5], -mid)
         if program not in best or rank > best[program][0]:
             best[program] = (rank, row)
 
     chosen = sorted((row for _, row in best.values()), key=lambda r: r[0])
-    bases = [row[10] for row in chosen if row[5] == "base"]
-    base = min(bases) if bases else None
+    bases = [row for row in chosen if row[5] == "base"]
+    claimed = min(bases, key=lambda r: (r[10], r[0])) if bases else None
+    base = claimed[10] if claimed else None
+    # Only the claimed (lowest) base is a component; higher base rates are not applied.
+    chosen = [row for row in chosen if row[5] != "base" or row is claimed]
     components = []
     additional = Decimal(0)
     for row in chosen:
