@@ -21,15 +21,13 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
-
-from agreements.models import Economy, Measure, Product, Rate
+from agreements import rate_queries as sql
 from agreements.models.choices import MeasureKind, RateStatus
 from agreements.validators import hs_prefixes
 
@@ -168,140 +166,87 @@ def counted_statuses(scenario: Scenario) -> list[str]:
     return [RateStatus.IN_FORCE]
 
 
-def candidate_rates(
-    *,
-    importer: str,
-    origins: Sequence[str],
-    hs: str,
-    start: dt.date,
-    end: dt.date,
-    scenario: Scenario,
-) -> QuerySet[Rate, dict[str, Any]]:
-    """Rate periods overlapping [start, end) of measures that could apply to the shipment.
-
-    `origins` is the shipment's origin and every bloc it has belonged to; whether a bloc
-    counted on a given date is decided later. Product scope is decided here, in SQL: the
-    measure has no products, or one of them is a prefix of `hs` (the longest such prefix is
-    `matched_product`), and none of its excluded products is. Exposed for the benchmark and
-    the EXPLAIN test.
-    """
-    prefixes = hs_prefixes(hs)
-    products = Measure.products.through.objects.filter(measure_id=OuterRef("measure_id"))
-    excluded = Measure.excluded_products.through.objects.filter(
-        measure_id=OuterRef("measure_id"), product_id__in=prefixes
-    )
-    # Of one code's prefixes, the longest is also the greatest string.
-    longest_match = (
-        products.filter(product_id__in=prefixes).order_by("-product_id").values("product_id")[:1]
-    )
-    return (
-        Rate.objects.filter(
-            Q(measure__origin__isnull=True) | Q(measure__origin_id__in=list(origins)),
-            measure__importer_id=importer,
-            status__in=counted_statuses(scenario),
-        )
-        .overlapping(start, end)
-        .annotate(
-            has_products=Exists(products),
-            matched_product=Subquery(longest_match),
-            excluded_product=Exists(excluded),
-        )
-        .filter(Q(has_products=False) | Q(matched_product__isnull=False), excluded_product=False)
-        .values(
-            "id",
-            "rate",
-            "valid_from",
-            "valid_to",
-            "status",
-            "measure_id",
-            "measure__title",
-            "measure__legal_basis",
-            "measure__instrument",
-            "measure__program",
-            "measure__kind",
-            "measure__origin_id",
-            "measure__agreement__slug",
-            "matched_product",
-        )
-    )
-
-
 def _load(
     *, importer: str, origin: str, hs: str, start: dt.date, end: dt.date, scenario: Scenario
 ) -> _Context:
+    prefixes = hs_prefixes(hs)
     # Query 1: both economies (an unknown code is an error), the origin's memberships, and
-    # the most specific known product line, as scalar subqueries on the same rows.
-    known_product = Product.objects.filter(code__in=hs_prefixes(hs)).order_by("-code")
-    rows = list(
-        Economy.objects.filter(code__in={importer, origin})
-        .annotate(
-            product_code=Subquery(known_product.values("code")[:1]),
-            product_description=Subquery(known_product.values("description")[:1]),
-        )
-        .values_list(
-            "code",
-            "bloc_memberships__bloc_id",
-            "bloc_memberships__joined_on",
-            "bloc_memberships__left_on",
-            "product_code",
-            "product_description",
-        )
-    )
+    # the most specific known product line.
+    rows = sql.fetch(*sql.economies_sql(sorted({importer, origin}), prefixes))
     found = {row[0] for row in rows}
     for field, code in (("importer", importer), ("origin", origin)):
         if code not in found:
             raise UnknownEconomy(field, code)
     memberships = tuple(
-        _Membership(bloc=bloc, joined_on=joined, left_on=left)
+        _Membership(bloc=bloc, joined_on=_date(joined), left_on=sql.as_date(left))
         for code, bloc, joined, left, _, _ in rows
         if code == origin and bloc is not None
     )
     product = ProductRef(code=rows[0][4], description=rows[0][5]) if rows[0][4] else None
 
     # Query 2: the candidate periods.
-    blocs = sorted({membership.bloc for membership in memberships})
-    periods = list(
-        candidate_rates(
+    origins = [origin, *sorted({membership.bloc for membership in memberships})]
+    periods = sql.fetch(
+        *sql.candidates_sql(
             importer=importer,
-            origins=[origin, *blocs],
-            hs=hs,
+            origins=origins,
+            prefixes=prefixes,
+            statuses=counted_statuses(scenario),
             start=start,
             end=end,
-            scenario=scenario,
         )
     )
 
     # Query 3, only when an all-origins measure is among them: its excluded origins that
     # could concern this shipment (the origin itself, or a bloc it belonged to).
     excluded: dict[int, set[str]] = {}
-    open_measures = {row["measure_id"] for row in periods if row["measure__origin_id"] is None}
+    open_measures = sorted({row[5] for row in periods if row[11] is None})
     if open_measures:
-        for measure_id, economy in Measure.excluded_origins.through.objects.filter(
-            measure_id__in=open_measures, economy_id__in=[origin, *blocs]
-        ).values_list("measure_id", "economy_id"):
+        for measure_id, economy in sql.fetch(*sql.excluded_origins_sql(open_measures, origins)):
             excluded.setdefault(measure_id, set()).add(economy)
 
     candidates = tuple(
         _Candidate(
-            rate_id=row["id"],
-            rate=row["rate"],
-            valid_from=row["valid_from"],
-            valid_to=row["valid_to"],
-            status=row["status"],
-            measure=row["measure_id"],
-            title=row["measure__title"],
-            legal_basis=row["measure__legal_basis"],
-            instrument=row["measure__instrument"],
-            program=row["measure__program"],
-            kind=row["measure__kind"],
-            origin=row["measure__origin_id"],
-            agreement=row["measure__agreement__slug"],
-            matched_product=row["matched_product"],
-            excluded_origins=frozenset(excluded.get(row["measure_id"], ())),
+            rate_id=rate_id,
+            rate=sql.as_decimal(rate),
+            valid_from=_date(valid_from),
+            valid_to=sql.as_date(valid_to),
+            status=status,
+            measure=measure_id,
+            title=title,
+            legal_basis=legal_basis,
+            instrument=instrument,
+            program=program,
+            kind=kind,
+            origin=measure_origin,
+            agreement=agreement,
+            matched_product=matched,
+            excluded_origins=frozenset(excluded.get(measure_id, ())),
         )
-        for row in periods
+        for (
+            rate_id,
+            rate,
+            valid_from,
+            valid_to,
+            status,
+            measure_id,
+            title,
+            legal_basis,
+            instrument,
+            program,
+            kind,
+            measure_origin,
+            agreement,
+            matched,
+        ) in periods
     )
     return _Context(origin=origin, memberships=memberships, candidates=candidates, product=product)
+
+
+def _date(value: Any) -> dt.date:
+    day = sql.as_date(value)
+    assert day is not None  # A NOT NULL column.
+    return day
 
 
 def _decide(context: _Context, on: dt.date) -> Duty:
@@ -502,7 +447,6 @@ __all__ = [
     "Scenario",
     "Timeline",
     "UnknownEconomy",
-    "candidate_rates",
     "effective_rate",
     "timeline",
 ]

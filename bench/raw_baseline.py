@@ -82,7 +82,7 @@ def effective(importer: str, origin: str, hs: str, date: dt.date) -> dict[str, A
         cursor.execute(PRODUCT_SQL, (prefixes,))
         product_row = cursor.fetchone()
 
-    best: dict[str, tuple[tuple[int, int, int], tuple[Any, ...]]] = {}
+    best: dict[str, tuple[tuple[Any, ...], tuple[Any, ...]]] = {}
     for row in rows:
         (
             mid,

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 
-from agreements.engine import Scenario, candidate_rates
+from agreements import rate_queries
 from agreements.models import Measure, Rate
 
 pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
@@ -43,14 +43,16 @@ def test_candidate_query_uses_indexes_on_a_large_table() -> None:
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE agreements_rate")
         cursor.execute("ANALYZE agreements_measure")
-    query = candidate_rates(
+    query, params = rate_queries.candidates_sql(
         importer="FR",
         origins=["CN", "EU"],
-        hs="950300",
+        prefixes=["95", "950", "9503", "95030", "950300"],
+        statuses=["in_force"],
         start=dt.date(2016, 1, 1),
         end=dt.date(2016, 1, 2),
-        scenario=Scenario.IN_FORCE,
     )
-    plan = query.explain()
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN {query}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "Seq Scan on agreements_rate" not in plan, plan
     assert "Index" in plan, plan

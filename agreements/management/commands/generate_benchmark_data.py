@@ -55,6 +55,9 @@ class Command(BaseCommand):
         measure_count = total_rates // PERIODS_PER_MEASURE
 
         with transaction.atomic(), connection.cursor() as cursor:
+            # A bulk load outlasts the request-sized statement_timeout; lift it for this
+            # transaction only.
+            cursor.execute("SET LOCAL statement_timeout = 0")
             self._delete_previous(cursor)
             cursor.execute("SELECT coalesce(max(id), 0) FROM agreements_measure")
             first_id = cursor.fetchone()[0] + 1
