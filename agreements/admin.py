@@ -17,9 +17,13 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import QuerySet
 from django.forms.models import BaseInlineFormSet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path
 from django.utils import timezone
 
+from agreements import engine
+from agreements.forms import EffectiveRateForm
 from agreements.models import (
     Agreement,
     BlocMembership,
@@ -250,3 +254,36 @@ class RateAdmin(TimestampedAdmin):
     search_fields = ["measure__title", "measure__instrument"]
     autocomplete_fields = ["measure"]
     date_hierarchy = "valid_from"
+
+    def get_urls(self) -> list[URLPattern]:
+        effective = path(
+            "effective/",
+            self.admin_site.admin_view(self.effective_view),
+            name="agreements_rate_effective",
+        )
+        return [effective, *super().get_urls()]
+
+    def effective_view(self, request: HttpRequest) -> HttpResponse:
+        """Staff check an entry by asking the engine what it now answers."""
+        form = EffectiveRateForm(request.GET or None)
+        result = None
+        if form.is_valid():
+            data = form.cleaned()
+            try:
+                result = engine.effective_rate(
+                    importer=data["importer"],
+                    origin=data["origin"],
+                    hs=data["hs"],
+                    on=data["date"],
+                    scenario=engine.Scenario(data["scenario"]),
+                )
+            except engine.UnknownEconomy as error:
+                form.add_error(error.field, str(error))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Effective duty",
+            "form": form,
+            "result": result,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/agreements/rate/effective.html", context)

@@ -218,3 +218,53 @@ def test_a_round_ending_before_it_starts_is_a_form_error(admin_client: Client) -
     assert response.status_code == 200
     assert response.context["adminform"].form.errors
     assert not NegotiationRound.objects.filter(title="Backwards").exists()
+
+
+def test_the_admin_asks_the_engine_for_the_effective_duty(admin_client: Client) -> None:
+    page = admin_client.get(
+        reverse("admin:agreements_rate_effective"),
+        {
+            "importer": "us",
+            "origin": "cn",
+            "hs": "9503.00",
+            "date": "2025-04-10",
+            "scenario": "in_force",
+        },
+    )
+    assert page.status_code == 200
+    content = page.content.decode()
+    assert "IEEPA reciprocal tariff on China raised to 125% (EO 14266)" in content
+    assert "total 145.00" in content
+
+
+def test_the_admin_calculator_reports_bad_input_as_form_errors(admin_client: Client) -> None:
+    page = admin_client.get(
+        reverse("admin:agreements_rate_effective"),
+        {
+            "importer": "ZZ",
+            "origin": "cn",
+            "hs": "95x",
+            "date": "2025-04-10",
+            "scenario": "in_force",
+        },
+    )
+    assert page.status_code == 200
+    errors = page.context["form"].errors
+    assert set(errors) == {"hs"}
+    page = admin_client.get(
+        reverse("admin:agreements_rate_effective"),
+        {
+            "importer": "ZZ",
+            "origin": "cn",
+            "hs": "95",
+            "date": "2025-04-10",
+            "scenario": "in_force",
+        },
+    )
+    assert "Unknown economy code" in page.content.decode()
+
+
+def test_the_admin_calculator_needs_staff(client: Client) -> None:
+    response = client.get(reverse("admin:agreements_rate_effective"))
+    assert response.status_code == 302
+    assert "/admin/login/" in response["Location"]

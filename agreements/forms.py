@@ -1,0 +1,45 @@
+"""Admin forms that are not model forms."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+
+from agreements.engine import Scenario
+from agreements.validators import (
+    normalize_economy_code,
+    normalize_hs_code,
+    validate_economy_code,
+    validate_hs_code,
+)
+
+
+class EffectiveRateForm(forms.Form):
+    """The question of rates/effective/, asked from the admin."""
+
+    importer = forms.CharField(max_length=2, initial="US", help_text="e.g. US")
+    origin = forms.CharField(max_length=2, help_text="e.g. CN")
+    hs = forms.CharField(max_length=20, label="HS code", help_text="e.g. 950300 or 9503.00")
+    date = forms.DateField(initial=timezone.localdate, help_text="YYYY-MM-DD")
+    scenario = forms.ChoiceField(choices=[(s.value, s.value) for s in Scenario])
+
+    def clean_importer(self) -> str:
+        return self._economy("importer")
+
+    def clean_origin(self) -> str:
+        return self._economy("origin")
+
+    def clean_hs(self) -> str:
+        code = normalize_hs_code(self.cleaned_data["hs"])
+        validate_hs_code(code)
+        return code
+
+    def _economy(self, field: str) -> str:
+        code = normalize_economy_code(self.cleaned_data[field])
+        validate_economy_code(code)
+        return code
+
+    def cleaned(self) -> dict[str, Any]:
+        return dict(self.cleaned_data)
