@@ -181,6 +181,16 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     # drf-standardized-errors' error components share field names; name their enums once.
     "ENUM_NAME_OVERRIDES": {
+        # Our vocabularies: several share field names (status, kind); name each once.
+        "AgreementStatusEnum": "agreements.models.agreements.AgreementStatus",
+        "AgreementKindEnum": "agreements.models.choices.AgreementKind",
+        "RoundStatusEnum": "agreements.models.choices.RoundStatus",
+        "RateStatusEnum": "agreements.models.choices.RateStatus",
+        "CommitmentKindEnum": "agreements.models.choices.CommitmentKind",
+        "EconomyKindEnum": "agreements.models.choices.EconomyKind",
+        "MeasureKindEnum": "agreements.models.choices.MeasureKind",
+        "ProductLevelEnum": "agreements.models.choices.ProductLevel",
+        "LegalBasisEnum": "agreements.models.choices.LegalBasis",
         "ValidationErrorEnum": "drf_standardized_errors.openapi_serializers.ValidationErrorEnum",
         "ClientErrorEnum": "drf_standardized_errors.openapi_serializers.ClientErrorEnum",
         "ServerErrorEnum": "drf_standardized_errors.openapi_serializers.ServerErrorEnum",

@@ -2,10 +2,24 @@
 
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from agreements.api import views
+
+router = DefaultRouter()
+router.register("economies", views.EconomyViewSet)
+router.register("products", views.ProductViewSet)
+router.register("sources", views.SourceViewSet)
+router.register("agreements", views.AgreementViewSet)
+router.register("rounds", views.NegotiationRoundViewSet)
+router.register("commitments", views.CommitmentViewSet)
+router.register("measures", views.MeasureViewSet)
+router.register("rates", views.RateViewSet)
 
 urlpatterns = [
     path("", include("agreements.api.engine_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    path("", include(router.urls)),
 ]

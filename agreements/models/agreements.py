@@ -3,7 +3,8 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Case, F, OuterRef, Q, Subquery, Value, When
+from django.db.models.functions import Coalesce
 
 from agreements.models.base import TimeStampedModel
 from agreements.models.choices import AgreementKind
@@ -29,6 +30,38 @@ class AgreementQuerySet(models.QuerySet["Agreement"]):
         for code in codes:
             queryset = queryset.filter(parties__code=code)
         return queryset.distinct()
+
+    def in_force_on(self, on: dt.date) -> AgreementQuerySet:
+        """Agreements in force on `on`, judged on what was known that day."""
+        # Keyword unpacking: the django-stubs plugin cannot see annotations made in a method.
+        return self.with_status_as_of(on).filter(**{"computed_status": AgreementStatus.IN_FORCE})
+
+    def with_status_as_of(self, on: dt.date) -> AgreementQuerySet:
+        """Annotate `computed_expiry` and `computed_status`: SQL twins of the model's methods,
+        so lists can filter on a computed status (tests check the two agree)."""
+        latest_extension = (
+            Extension.objects.filter(agreement=OuterRef("pk"), decided_on__lte=on)
+            .order_by("-decided_on", "-pk")
+            .values("expires_on")[:1]
+        )
+        return (
+            self.alias(first_known_on=Coalesce("announced_on", "signed_on", "effective_on"))
+            .annotate(computed_expiry=Coalesce(Subquery(latest_extension), F("expires_on")))
+            .annotate(
+                computed_status=Case(
+                    When(
+                        first_known_on__isnull=True, then=Value(AgreementStatus.NOT_YET_ANNOUNCED)
+                    ),
+                    When(first_known_on__gt=on, then=Value(AgreementStatus.NOT_YET_ANNOUNCED)),
+                    When(terminated_on__lte=on, then=Value(AgreementStatus.TERMINATED)),
+                    When(computed_expiry__lte=on, then=Value(AgreementStatus.EXPIRED)),
+                    When(effective_on__lte=on, then=Value(AgreementStatus.IN_FORCE)),
+                    When(signed_on__lte=on, then=Value(AgreementStatus.SIGNED)),
+                    default=Value(AgreementStatus.ANNOUNCED),
+                    output_field=models.CharField(),
+                )
+            )
+        )
 
 
 class Agreement(TimeStampedModel):

@@ -1,0 +1,259 @@
+"""Query filters of the v1 lists (API.md, the `filters` column). Invalid values answer 400."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import django_filters as filters
+from django import forms
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django_filters.fields import ModelMultipleChoiceField
+
+from agreements.api.params import as_of
+from agreements.models import (
+    Agreement,
+    Commitment,
+    Economy,
+    Measure,
+    NegotiationRound,
+    Product,
+    Rate,
+)
+from agreements.models.agreements import AgreementStatus
+from agreements.models.choices import (
+    AgreementKind,
+    CommitmentKind,
+    EconomyKind,
+    LegalBasis,
+    ProductLevel,
+    RateStatus,
+    RoundStatus,
+)
+from agreements.validators import (
+    hs_prefixes,
+    normalize_economy_code,
+    normalize_hs_code,
+    validate_hs_code,
+)
+
+
+class EconomyCodeFormField(forms.ModelChoiceField):
+    def to_python(self, value: Any) -> Any:
+        if isinstance(value, str):
+            value = normalize_economy_code(value)
+        return super().to_python(value)
+
+
+class EconomyCodesFormField(ModelMultipleChoiceField):
+    def clean(self, value: Any) -> Any:
+        if isinstance(value, list | tuple):
+            value = [normalize_economy_code(v) if isinstance(v, str) else v for v in value]
+        return super().clean(value)
+
+
+class EconomiesFilter(filters.ModelMultipleChoiceFilter):
+    """Repeatable economy codes, case-insensitive."""
+
+    field_class = EconomyCodesFormField
+
+
+class EconomyFilter(filters.ModelChoiceFilter):
+    """An economy by code, case-insensitive; an unknown code is a 400."""
+
+    field_class = EconomyCodeFormField
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("queryset", Economy.objects.all())
+        kwargs.setdefault("to_field_name", "code")
+        super().__init__(*args, **kwargs)
+
+
+class HSCodeFormField(forms.CharField):
+    def to_python(self, value: Any) -> Any:
+        value = super().to_python(value)
+        return normalize_hs_code(value) if value else value
+
+    default_validators = [validate_hs_code]
+
+
+class HSCodeFilter(filters.CharFilter):
+    field_class = HSCodeFormField
+
+
+def _covering_hs(prefix: str, code: str) -> Q:
+    """Measures (under `prefix`) whose product scope covers `code`."""
+    return (
+        Q(**{f"{prefix}products__isnull": True})
+        | Q(**{f"{prefix}products__code__in": hs_prefixes(code)})
+    ) & ~Q(**{f"{prefix}excluded_products__code__in": hs_prefixes(code)})
+
+
+class EconomyFilterSet(filters.FilterSet):
+    kind = filters.ChoiceFilter(choices=EconomyKind.choices, help_text="`country` or `bloc`.")
+    member_of = EconomyFilter(
+        method="filter_member_of", help_text="Code of a bloc: its members today, e.g. EU."
+    )
+
+    class Meta:
+        model = Economy
+        fields = ["kind", "member_of"]
+
+    def filter_member_of(self, queryset: QuerySet[Economy], name: str, value: Economy) -> Any:
+        today = timezone.localdate()
+        return queryset.filter(
+            Q(bloc_memberships__left_on__isnull=True) | Q(bloc_memberships__left_on__gt=today),
+            bloc_memberships__bloc=value,
+            bloc_memberships__joined_on__lte=today,
+        ).distinct()
+
+
+class ProductFilterSet(filters.FilterSet):
+    parent = filters.CharFilter(field_name="parent_id", help_text="HS code of the parent line.")
+    level = filters.ChoiceFilter(choices=ProductLevel.choices, help_text="Nomenclature level.")
+    prefix = HSCodeFilter(
+        field_name="code", lookup_expr="startswith", help_text="Lines whose code starts so."
+    )
+
+    class Meta:
+        model = Product
+        fields = ["parent", "level", "prefix"]
+
+
+class AgreementFilterSet(filters.FilterSet):
+    party = EconomiesFilter(
+        queryset=Economy.objects.all(),
+        to_field_name="code",
+        method="filter_party",
+        help_text="Code of a party; repeat it (`party=US&party=CN`): all must be parties.",
+    )
+    kind = filters.ChoiceFilter(choices=AgreementKind.choices, help_text="Kind of agreement.")
+    status = filters.ChoiceFilter(
+        choices=AgreementStatus.choices,
+        method="filter_status",
+        help_text="Status as of `as_of` (default today).",
+    )
+    active_on = filters.DateFilter(
+        method="filter_active_on", help_text="In force on this date, as known on that date."
+    )
+
+    class Meta:
+        model = Agreement
+        fields = ["party", "kind", "status", "active_on"]
+
+    def filter_party(self, queryset: Any, name: str, value: Any) -> Any:
+        # django-filter calls this with an empty selection too; then there is nothing to do.
+        if not value:
+            return queryset
+        return queryset.with_parties([economy.code for economy in value])
+
+    def filter_status(self, queryset: QuerySet[Agreement], name: str, value: str) -> Any:
+        on = as_of(self.request)
+        return queryset.filter(
+            pk__in=Agreement.objects.with_status_as_of(on)
+            .filter(**{"computed_status": value})  # The stubs cannot see method annotations.
+            .values("pk")
+        )
+
+    def filter_active_on(self, queryset: QuerySet[Agreement], name: str, value: dt.date) -> Any:
+        return queryset.filter(pk__in=Agreement.objects.in_force_on(value).values("pk"))
+
+
+class NegotiationRoundFilterSet(filters.FilterSet):
+    agreement = filters.CharFilter(field_name="agreement__slug", help_text="Agreement slug.")
+    party = EconomyFilter(field_name="parties", help_text="Code of a negotiating economy.")
+    city = filters.CharFilter(lookup_expr="iexact", help_text="City, case-insensitive.")
+    official = filters.CharFilter(
+        field_name="delegates__name",
+        lookup_expr="icontains",
+        distinct=True,
+        help_text="Part of a delegate's name, e.g. Bessent.",
+    )
+    status = filters.ChoiceFilter(choices=RoundStatus.choices, help_text="Round status.")
+    start = filters.DateFilter(
+        field_name="end_date", lookup_expr="gte", help_text="Rounds ending on or after this date."
+    )
+    end = filters.DateFilter(
+        field_name="start_date",
+        lookup_expr="lte",
+        help_text="Rounds starting on or before this date.",
+    )
+
+    class Meta:
+        model = NegotiationRound
+        fields = ["agreement", "party", "city", "official", "status"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # `from` and `to` are Python keywords; declared as start/end and renamed here.
+        self.filters["from"] = self.filters.pop("start")
+        self.filters["to"] = self.filters.pop("end")
+
+
+class CommitmentFilterSet(filters.FilterSet):
+    agreement = filters.CharFilter(field_name="agreement__slug", help_text="Agreement slug.")
+    pledger = EconomyFilter(help_text="Code of the pledging economy.")
+    kind = filters.ChoiceFilter(choices=CommitmentKind.choices, help_text="Kind of pledge.")
+
+    class Meta:
+        model = Commitment
+        fields = ["agreement", "pledger", "kind"]
+
+
+class MeasureFilterSet(filters.FilterSet):
+    importer = EconomyFilter(help_text="Code of the levying economy.")
+    origin = EconomyFilter(help_text="Code of the origin named by the measure.")
+    legal_basis = filters.ChoiceFilter(choices=LegalBasis.choices, help_text="Legal basis.")
+    program = filters.CharFilter(help_text="Program slug.")
+    agreement = filters.CharFilter(field_name="agreement__slug", help_text="Agreement slug.")
+    hs = HSCodeFilter(method="filter_hs", help_text="Measures whose scope covers this HS code.")
+    active_on = filters.DateFilter(
+        method="filter_active_on", help_text="Measures with an in-force period on this date."
+    )
+
+    class Meta:
+        model = Measure
+        fields = ["importer", "origin", "legal_basis", "program", "agreement", "hs", "active_on"]
+
+    def filter_hs(self, queryset: QuerySet[Measure], name: str, value: str) -> Any:
+        return queryset.filter(pk__in=Measure.objects.filter(_covering_hs("", value)).values("pk"))
+
+    def filter_active_on(self, queryset: QuerySet[Measure], name: str, value: dt.date) -> Any:
+        active = Rate.objects.filter(status=RateStatus.IN_FORCE).covering(value)
+        return queryset.filter(pk__in=active.values("measure_id"))
+
+
+class RateFilterSet(filters.FilterSet):
+    importer = EconomyFilter(field_name="measure__importer", help_text="Code of the importer.")
+    origin = EconomyFilter(field_name="measure__origin", help_text="Code of the origin.")
+    hs = HSCodeFilter(method="filter_hs", help_text="Periods of measures covering this code.")
+    legal_basis = filters.ChoiceFilter(
+        field_name="measure__legal_basis", choices=LegalBasis.choices, help_text="Legal basis."
+    )
+    status = filters.ChoiceFilter(choices=RateStatus.choices, help_text="Period status.")
+    active_on = filters.DateFilter(method="filter_active_on", help_text="Periods covering it.")
+    agreement = filters.CharFilter(
+        field_name="measure__agreement__slug", help_text="Agreement slug of the measure."
+    )
+    measure = filters.NumberFilter(field_name="measure_id", help_text="Measure id.")
+
+    class Meta:
+        model = Rate
+        fields = [
+            "importer",
+            "origin",
+            "hs",
+            "legal_basis",
+            "status",
+            "active_on",
+            "agreement",
+            "measure",
+        ]
+
+    def filter_hs(self, queryset: QuerySet[Rate], name: str, value: str) -> Any:
+        covering = Measure.objects.filter(_covering_hs("", value)).values("pk")
+        return queryset.filter(measure_id__in=covering)
+
+    def filter_active_on(self, queryset: QuerySet[Rate], name: str, value: dt.date) -> Any:
+        return queryset.covering(value)  # type: ignore[attr-defined]

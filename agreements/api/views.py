@@ -1,0 +1,219 @@
+"""The v1 resources: one viewset each, declared by its queryset, serializer and filters."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import extend_schema, extend_schema_view, inline_serializer
+from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
+from rest_framework import serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.renderers import JSONRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from agreements.api import filters, params
+from agreements.api import serializers as s
+from agreements.api.renderers import CSVRenderer
+from agreements.models import (
+    Agreement,
+    Commitment,
+    Economy,
+    Measure,
+    NegotiationRound,
+    Product,
+    Rate,
+    Source,
+)
+
+
+def paginated(viewset: type[Any]) -> type[Any]:
+    """Documents the 400 a list answers for a malformed `page` or `page_size`."""
+    for name in ("page", "page_size"):
+        viewset = extend_validation_errors(["invalid"], field_name=name, actions=["list"])(viewset)
+    return viewset
+
+
+@paginated
+class EconomyViewSet(viewsets.ReadOnlyModelViewSet):
+    """Economies: ISO 3166-1 countries and blocs (the EU) with dated memberships.
+
+    Reference data, loaded by `seed_data`; read-only.
+    """
+
+    queryset = Economy.objects.prefetch_related("memberships", "bloc_memberships")
+    serializer_class = s.EconomySerializer
+    filterset_class = filters.EconomyFilterSet
+    lookup_field = "code"
+    search_fields = ["code", "name"]
+    ordering_fields = ["code", "name"]
+    ordering = ["code"]
+
+    def get_object(self) -> Economy:
+        self.kwargs["code"] = self.kwargs["code"].upper()
+        return super().get_object()
+
+
+@paginated
+class ProductViewSet(viewsets.ReadOnlyModelViewSet):
+    """HS nomenclature lines (chapters, headings, subheadings, national lines); read-only."""
+
+    queryset = Product.objects.all()
+    serializer_class = s.ProductSerializer
+    filterset_class = filters.ProductFilterSet
+    lookup_field = "code"
+    search_fields = ["^code", "description"]
+    ordering_fields = ["code"]
+    ordering = ["code"]
+
+
+@paginated
+class SourceViewSet(viewsets.ModelViewSet):
+    """Documents that facts were taken from."""
+
+    queryset = Source.objects.all()
+    serializer_class = s.SourceSerializer
+    search_fields = ["title", "publisher", "url"]
+    ordering_fields = ["id", "title", "publisher", "published_on"]
+    ordering = ["id"]
+
+
+@paginated
+@extend_validation_errors(["invalid"], field_name="as_of", actions=["list", "retrieve"])
+@extend_schema_view(list=extend_schema(parameters=[params.AS_OF]))
+@extend_schema_view(retrieve=extend_schema(parameters=[params.AS_OF]))
+class AgreementViewSet(viewsets.ModelViewSet):
+    """Deals, truces, frameworks and arrangements, with their extensions.
+
+    `status` and `expires_on` are computed as known on `?as_of=` (default today): on
+    2025-08-01 the US-China truce was due to expire on 2025-08-12, because the extension to
+    2025-11-10 was only decided on 2025-08-11.
+    """
+
+    queryset = Agreement.objects.prefetch_related("parties", "sources", "extensions__sources")
+    serializer_class = s.AgreementSerializer
+    filterset_class = filters.AgreementFilterSet
+    lookup_field = "slug"
+    search_fields = ["title", "slug", "summary"]
+    ordering_fields = ["slug", "title", "announced_on", "effective_on"]
+    ordering = ["announced_on", "slug"]
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        return {**super().get_serializer_context(), "as_of": params.as_of(self.request)}
+
+    @extend_schema(
+        responses=inline_serializer(
+            "AgreementEvent",
+            {
+                "date": serializers.DateField(help_text="Day of the event."),
+                "kind": serializers.ChoiceField(
+                    choices=[
+                        "announced",
+                        "round",
+                        "signed",
+                        "entry_into_force",
+                        "extension",
+                        "expiry",
+                        "termination",
+                    ],
+                    help_text="What happened.",
+                ),
+                "title": serializers.CharField(help_text="Description of the event."),
+            },
+            many=True,
+        ),
+    )
+    @action(detail=True, pagination_class=None, filterset_class=None)
+    def timeline(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """The agreement's dated events in order: announcement, rounds, signature, entry into
+        force, each extension, the expiry as finally known, termination."""
+        agreement: Agreement = self.get_object()
+        events: list[tuple[Any, int, str, str]] = []
+
+        def add(date: Any, order: int, kind: str, title: str) -> None:
+            if date is not None:
+                events.append((date, order, kind, title))
+
+        add(agreement.announced_on, 0, "announced", f"{agreement.title} announced")
+        for round_ in agreement.rounds.order_by("start_date"):
+            add(round_.start_date, 1, "round", f"{round_.title} ({round_.city})")
+        add(agreement.signed_on, 2, "signed", "Signed or issued")
+        add(agreement.effective_on, 3, "entry_into_force", "Entered into force")
+        for extension in agreement.extensions.all():
+            add(
+                extension.decided_on,
+                4,
+                "extension",
+                f"Extended to {extension.expires_on} ({extension.instrument})",
+            )
+        expiry = max(
+            (e.expires_on for e in agreement.extensions.all()), default=agreement.expires_on
+        )
+        add(expiry, 5, "expiry", "Expires (as last extended)")
+        add(agreement.terminated_on, 6, "termination", "Terminated")
+        events.sort(key=lambda event: (event[0], event[1]))
+        return Response([{"date": d, "kind": k, "title": t} for d, _, k, t in events])
+
+
+@paginated
+class NegotiationRoundViewSet(viewsets.ModelViewSet):
+    """Negotiation rounds: where, when, who led each side, what came out."""
+
+    queryset = NegotiationRound.objects.select_related(
+        "agreement", "venue_country"
+    ).prefetch_related("parties", "sources", "delegates__economy")
+    serializer_class = s.NegotiationRoundSerializer
+    filterset_class = filters.NegotiationRoundFilterSet
+    search_fields = ["title", "city", "outcome", "delegates__name"]
+    ordering_fields = ["id", "start_date", "city"]
+    ordering = ["start_date", "id"]
+
+
+@paginated
+class CommitmentViewSet(viewsets.ModelViewSet):
+    """Investment, purchase and market-access pledges."""
+
+    queryset = Commitment.objects.select_related(
+        "agreement", "pledger", "beneficiary"
+    ).prefetch_related("sources")
+    serializer_class = s.CommitmentSerializer
+    filterset_class = filters.CommitmentFilterSet
+    search_fields = ["slug", "description"]
+    ordering_fields = ["id", "announced_on", "amount"]
+    ordering = ["id"]
+
+
+@paginated
+class MeasureViewSet(viewsets.ModelViewSet):
+    """Tariff measures: one duty set by one legal instrument for a scope, with its rates."""
+
+    queryset = Measure.objects.select_related("agreement", "importer", "origin").prefetch_related(
+        "excluded_origins", "products", "excluded_products", "sources", "rates"
+    )
+    serializer_class = s.MeasureSerializer
+    filterset_class = filters.MeasureFilterSet
+    search_fields = ["title", "slug", "instrument", "program"]
+    ordering_fields = ["id", "slug", "importer", "program"]
+    ordering = ["id"]
+
+
+@paginated
+class RateViewSet(viewsets.ModelViewSet):
+    """Dated rate periods of measures. Two in-force periods of one measure never overlap.
+
+    Add `format=csv` or send `Accept: text/csv` to a list for the page as CSV.
+    """
+
+    queryset = Rate.objects.select_related("measure")  # The scope fields read its columns.
+    serializer_class = s.RateSerializer
+    filterset_class = filters.RateFilterSet
+    renderer_classes = [JSONRenderer, CSVRenderer]
+    search_fields = ["measure__title", "note"]
+    ordering_fields = ["id", "valid_from", "rate"]
+    ordering = ["id"]
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        response = super().list(request, *args, **kwargs)
+        if request.accepted_renderer.format == "csv":
+            response.data = response.data["results"]
+        return response

@@ -1,0 +1,49 @@
+"""API test clients: anonymous, authenticated without permissions, editor (token)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import Group, User
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from tests.api.schema import assert_matches_schema
+
+
+class CheckedClient(APIClient):
+    """Every JSON response is validated against the committed schema."""
+
+    def generic(self, method: str, path: str, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        response = super().generic(method, path, *args, **kwargs)
+        is_json = response.get("Content-Type", "").startswith("application/json")
+        if path.startswith("/api/v1/") and "/schema/" not in path and response.status_code != 500:
+            body = response.json() if is_json and response.content else None
+            assert_matches_schema(method, path.split("?")[0], response.status_code, body)
+        return response
+
+
+def _client_for(user: User | None) -> CheckedClient:
+    client = CheckedClient()
+    if user is not None:
+        token = Token.objects.create(user=user)
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    return client
+
+
+@pytest.fixture
+def anonymous(db: Any) -> CheckedClient:
+    return _client_for(None)
+
+
+@pytest.fixture
+def outsider(db: Any) -> CheckedClient:
+    return _client_for(User.objects.create_user("outsider", password="x" * 12))
+
+
+@pytest.fixture
+def editor(db: Any) -> CheckedClient:
+    user = User.objects.create_user("editor", password="x" * 12)
+    user.groups.add(Group.objects.get(name="editors"))
+    return _client_for(user)
