@@ -203,7 +203,10 @@ SPECTACULAR_SETTINGS = {
         "ErrorCode429Enum": "drf_standardized_errors.openapi_serializers.ErrorCode429Enum",
         "ErrorCode500Enum": "drf_standardized_errors.openapi_serializers.ErrorCode500Enum",
     },
-    "POSTPROCESSING_HOOKS": ["drf_standardized_errors.openapi_hooks.postprocess_schema_enums"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_standardized_errors.openapi_hooks.postprocess_schema_enums",
+        "agreements.api.schema.describe_generated_parts",
+    ],
 }
 
 LOGGING = {

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from drf_standardized_errors.openapi import AutoSchema as StandardizedErrorsAutoSchema
 
 
@@ -16,3 +18,50 @@ class AutoSchema(StandardizedErrorsAutoSchema):
         if getattr(self.view, "query_serializer_class", None) is not None:
             return True
         return bool(super()._should_add_validation_error_response())
+
+
+ERROR_FIELDS = {
+    "type": "Kind of error: `validation_error`, `client_error` or `server_error`.",
+    "errors": "The errors, one per offending field or parameter.",
+    "code": "Machine-readable error code.",
+    "detail": "Human-readable message.",
+    "attr": "The offending field or query parameter; null when the error is not about one.",
+}
+PAGE_FIELDS = {
+    "count": "Number of records matching the query, over all pages.",
+    "next": "URL of the next page; null on the last.",
+    "previous": "URL of the previous page; null on the first.",
+    "results": "The records of this page.",
+}
+ID = "Numeric id of the record; stable, used in URLs."
+PATH_KEYS = {
+    "slug": "The agreement's slug, e.g. us-cn-geneva-truce.",
+    "code": "The economy code (e.g. US) or HS code (e.g. 950300).",
+}
+FORMAT = "Response format: `json` (default) or `csv`; `Accept: text/csv` does the same."
+
+
+def describe_generated_parts(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+    """Describe what drf-spectacular and drf-standardized-errors generate without a text:
+    page envelopes, error components, ids, lookup keys in paths, and `format`."""
+    for component, schema in result.get("components", {}).get("schemas", {}).items():
+        if "enum" in schema and not schema.get("description"):
+            schema["description"] = "One of: " + ", ".join(f"`{v}`" for v in schema["enum"])
+        generic = PAGE_FIELDS if component.startswith("Paginated") else ERROR_FIELDS
+        for name, prop in (schema.get("properties") or {}).items():
+            if "description" in prop:
+                continue
+            if name in generic:
+                prop["description"] = generic[name]
+            elif name == "id":
+                prop["description"] = ID
+    for item in result.get("paths", {}).values():
+        for operation in item.values():
+            for parameter in operation.get("parameters", []):
+                if parameter.get("description"):
+                    continue
+                if parameter["name"] == "format":
+                    parameter["description"] = FORMAT
+                elif parameter["in"] == "path" and parameter["name"] in PATH_KEYS:
+                    parameter["description"] = PATH_KEYS[parameter["name"]]
+    return result
