@@ -7,7 +7,7 @@ PY     := $(VENV)/bin/python
 PORT   ?= 8000
 SCHEMA := docs/openapi.yaml
 
-.PHONY: run test lint format schema schema-check install seed superuser clean
+.PHONY: run test lint format schema schema-check frontend-check install seed superuser clean
 
 # Reinstall only when the dependency list changes.
 $(VENV)/.installed: pyproject.toml
@@ -53,3 +53,8 @@ schema: install
 schema-check: install
 	$(PY) manage.py spectacular --validate --fail-on-warn --file $(SCHEMA).generated
 	diff -u $(SCHEMA) $(SCHEMA).generated && rm -f $(SCHEMA).generated
+
+# Frontend proof: strict TypeScript types generated from the committed schema, and a short
+# client that must type-check against them (it fails when a field it uses disappears).
+frontend-check:
+	cd frontend && npm ci --no-audit --no-fund && npm run generate && npm run check
