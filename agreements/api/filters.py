@@ -10,8 +10,6 @@ from django import forms
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django_filters.fields import ModelMultipleChoiceField
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema_field
 
 from agreements.api.params import as_of
 from agreements.models import (
@@ -55,7 +53,6 @@ class EconomyCodesFormField(ModelMultipleChoiceField):
         return super().clean(value)
 
 
-@extend_schema_field(OpenApiTypes.STR)  # Each value is a code; the schema tool cannot infer it.
 class EconomiesFilter(filters.ModelMultipleChoiceFilter):
     """Repeatable economy codes, case-insensitive."""
 

@@ -27,3 +27,13 @@ def as_of(request: Request | None) -> dt.date:
         return dt.date.fromisoformat(raw)
     except ValueError as error:
         raise serializers.ValidationError({"as_of": ["Enter a date as YYYY-MM-DD."]}) from error
+
+
+PARTY = OpenApiParameter(
+    "party",
+    OpenApiTypes.STR,
+    many=True,
+    explode=True,
+    description="Code of a party, case-insensitive; repeat it (`party=US&party=CN`): all "
+    "must be parties.",
+)

@@ -80,7 +80,7 @@ class SourceViewSet(viewsets.ModelViewSet):
 
 @paginated
 @extend_validation_errors(["invalid"], field_name="as_of", actions=["list", "retrieve"])
-@extend_schema_view(list=extend_schema(parameters=[params.AS_OF]))
+@extend_schema_view(list=extend_schema(parameters=[params.AS_OF, params.PARTY]))
 @extend_schema_view(retrieve=extend_schema(parameters=[params.AS_OF]))
 class AgreementViewSet(viewsets.ModelViewSet):
     """Deals, truces, frameworks and arrangements, with their extensions.
