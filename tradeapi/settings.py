@@ -163,7 +163,24 @@ REST_FRAMEWORK = {
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 
-DRF_STANDARDIZED_ERRORS = {"ENABLE_IN_DEBUG_FOR_UNHANDLED_EXCEPTIONS": True}
+DRF_STANDARDIZED_ERRORS = {
+    "ENABLE_IN_DEBUG_FOR_UNHANDLED_EXCEPTIONS": True,
+    # The library's defaults plus 409, which writes answer when the database refuses a row
+    # that validation accepted (a race); agreements.api.schema documents it on writes only.
+    "ALLOWED_ERROR_STATUS_CODES": [
+        "400",
+        "401",
+        "403",
+        "404",
+        "405",
+        "406",
+        "409",
+        "415",
+        "429",
+        "500",
+    ],
+    "ERROR_SCHEMAS": {"409": "agreements.api.exceptions.ErrorResponse409Serializer"},
+}
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "TradeAPI",
@@ -202,6 +219,7 @@ SPECTACULAR_SETTINGS = {
         "ErrorCode415Enum": "drf_standardized_errors.openapi_serializers.ErrorCode415Enum",
         "ErrorCode429Enum": "drf_standardized_errors.openapi_serializers.ErrorCode429Enum",
         "ErrorCode500Enum": "drf_standardized_errors.openapi_serializers.ErrorCode500Enum",
+        "ErrorCode409Enum": "agreements.api.exceptions.ConflictCode",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_standardized_errors.openapi_hooks.postprocess_schema_enums",

@@ -14,6 +14,13 @@ class AutoSchema(StandardizedErrorsAutoSchema):
     django-filter filters; views with a `query_serializer_class` answer 400 too.
     """
 
+    def _should_add_error_response(self, responses: dict[str, Any], status_code: str) -> bool:
+        if status_code == "409":
+            return (
+                self.method in ("POST", "PUT", "PATCH", "DELETE") and status_code not in responses
+            )
+        return bool(super()._should_add_error_response(responses, status_code))
+
     def _should_add_validation_error_response(self) -> bool:
         if getattr(self.view, "query_serializer_class", None) is not None:
             return True

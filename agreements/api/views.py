@@ -14,6 +14,7 @@ from rest_framework.response import Response
 
 from agreements.api import filters, params
 from agreements.api import serializers as s
+from agreements.api.exceptions import ConflictAsError
 from agreements.api.renderers import CSVRenderer
 from agreements.models import (
     Agreement,
@@ -68,7 +69,7 @@ class ProductViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 @paginated
-class SourceViewSet(viewsets.ModelViewSet):
+class SourceViewSet(ConflictAsError, viewsets.ModelViewSet):
     """Documents that facts were taken from."""
 
     queryset = Source.objects.all()
@@ -82,7 +83,7 @@ class SourceViewSet(viewsets.ModelViewSet):
 @extend_validation_errors(["invalid"], field_name="as_of", actions=["list", "retrieve"])
 @extend_schema_view(list=extend_schema(parameters=[params.AS_OF, params.PARTY]))
 @extend_schema_view(retrieve=extend_schema(parameters=[params.AS_OF]))
-class AgreementViewSet(viewsets.ModelViewSet):
+class AgreementViewSet(ConflictAsError, viewsets.ModelViewSet):
     """Deals, truces, frameworks and arrangements, with their extensions.
 
     `status` and `expires_on` are computed as known on `?as_of=` (default today): on
@@ -156,7 +157,10 @@ class AgreementViewSet(viewsets.ModelViewSet):
 
 
 @paginated
-class NegotiationRoundViewSet(viewsets.ModelViewSet):
+@extend_validation_errors(
+    ["invalid"], field_name="delegates", actions=["create", "update", "partial_update"]
+)
+class NegotiationRoundViewSet(ConflictAsError, viewsets.ModelViewSet):
     """Negotiation rounds: where, when, who led each side, what came out."""
 
     queryset = NegotiationRound.objects.select_related(
@@ -170,7 +174,7 @@ class NegotiationRoundViewSet(viewsets.ModelViewSet):
 
 
 @paginated
-class CommitmentViewSet(viewsets.ModelViewSet):
+class CommitmentViewSet(ConflictAsError, viewsets.ModelViewSet):
     """Investment, purchase and market-access pledges."""
 
     queryset = Commitment.objects.select_related(
@@ -184,7 +188,7 @@ class CommitmentViewSet(viewsets.ModelViewSet):
 
 
 @paginated
-class MeasureViewSet(viewsets.ModelViewSet):
+class MeasureViewSet(ConflictAsError, viewsets.ModelViewSet):
     """Tariff measures: one duty set by one legal instrument for a scope, with its rates."""
 
     queryset = Measure.objects.select_related("agreement", "importer", "origin").prefetch_related(
@@ -198,7 +202,7 @@ class MeasureViewSet(viewsets.ModelViewSet):
 
 
 @paginated
-class RateViewSet(viewsets.ModelViewSet):
+class RateViewSet(ConflictAsError, viewsets.ModelViewSet):
     """Dated rate periods of measures. Two in-force periods of one measure never overlap.
 
     Add `format=csv` or send `Accept: text/csv` to a list for the page as CSV.

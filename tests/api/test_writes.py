@@ -1,0 +1,283 @@
+"""Writes: bad input is a 400 naming the field and writes nothing; never a 500."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.db import IntegrityError
+
+from agreements.models import Measure, Rate, Source
+
+pytestmark = pytest.mark.django_db
+
+
+def measure_id() -> int:
+    return Measure.objects.get(slug="us-s122-global-10").pk
+
+
+MEASURE = "the Section 122 measure"  # Resolved inside each test: collection has no database.
+
+
+def rate_payload(**overrides: Any) -> dict[str, Any]:
+    payload = {"measure": MEASURE, "rate": "5.00", "valid_from": "2027-01-01", **overrides}
+    return {k: measure_id() if v == MEASURE else v for k, v in payload.items()}
+
+
+def lazy_rate_payload(**overrides: Any) -> dict[str, Any]:
+    return {"measure": MEASURE, "rate": "5.00", "valid_from": "2027-01-01", **overrides}
+
+
+def test_an_overlapping_in_force_period_is_a_400_naming_the_collision(editor: Any) -> None:
+    existing = Rate.objects.get(measure__slug="us-s122-global-10")
+    response = editor.post("/api/v1/rates/", rate_payload(valid_from="2026-07-01"), format="json")
+    assert response.status_code == 400
+    (error,) = response.json()["errors"]
+    assert error["attr"] == "valid_from"
+    assert error["detail"] == (
+        f"Overlaps the in-force period 2026-02-24 to 2026-07-24 (rate 10.00%, id {existing.pk}) "
+        "of the same measure."
+    )
+    assert Rate.objects.filter(measure__slug="us-s122-global-10").count() == 1
+
+
+def test_moving_a_period_onto_another_is_refused_too(editor: Any) -> None:
+    created = editor.post("/api/v1/rates/", rate_payload(), format="json").json()
+    response = editor.patch(
+        f"/api/v1/rates/{created['id']}/", {"valid_from": "2026-03-01"}, format="json"
+    )
+    assert response.status_code == 400
+    assert Rate.objects.get(pk=created["id"]).valid_from.isoformat() == "2027-01-01"
+
+
+@pytest.mark.parametrize(
+    ("payload", "attr"),
+    [
+        (lazy_rate_payload(rate="abc"), "rate"),
+        (lazy_rate_payload(rate=["5"]), "rate"),
+        (lazy_rate_payload(rate="-1"), "rate"),
+        (lazy_rate_payload(rate="123456789"), "rate"),
+        (lazy_rate_payload(rate="1.234"), "rate"),
+        (lazy_rate_payload(valid_from="2027-02-30"), "valid_from"),
+        (lazy_rate_payload(valid_to="2026-12-31"), "valid_to"),
+        (lazy_rate_payload(status="maybe"), "status"),
+        (lazy_rate_payload(measure=10**12), "measure"),
+        (lazy_rate_payload(measure="x"), "measure"),
+        ({"rate": "5.00", "valid_from": "2027-01-01"}, "measure"),
+        ({"measure": 1, "valid_from": "2027-01-01"}, "rate"),
+    ],
+)
+def test_bad_rate_writes_are_400s_naming_the_field(
+    editor: Any, payload: dict[str, Any], attr: str
+) -> None:
+    payload = {k: measure_id() if v == MEASURE else v for k, v in payload.items()}
+    before = Rate.objects.count()
+    response = editor.post("/api/v1/rates/", payload, format="json")
+    assert response.status_code == 400, response.json()
+    assert attr in [error["attr"] for error in response.json()["errors"]]
+    assert Rate.objects.count() == before
+
+
+@pytest.mark.parametrize(
+    ("url", "payload", "attr"),
+    [
+        (
+            "/api/v1/agreements/",
+            {
+                "slug": "x",
+                "title": "x",
+                "kind": "deal",
+                "summary": "x",
+                "parties": ["ZZ"],
+                "sources": [1],
+            },
+            "parties",
+        ),
+        (
+            "/api/v1/agreements/",
+            {
+                "slug": "x",
+                "title": "x",
+                "kind": "deal",
+                "summary": "x",
+                "parties": ["US"],
+                "sources": [],
+            },
+            "sources",
+        ),
+        (
+            "/api/v1/agreements/",
+            {
+                "slug": "us-cn-geneva-truce",
+                "title": "x",
+                "kind": "deal",
+                "summary": "x",
+                "parties": ["US"],
+                "sources": [1],
+            },
+            "slug",
+        ),
+        (
+            "/api/v1/agreements/",
+            {
+                "slug": "x",
+                "title": "x",
+                "kind": "deal",
+                "summary": "x",
+                "parties": ["US"],
+                "sources": [1],
+                "announced_on": "2025-06-01",
+                "signed_on": "2025-05-01",
+            },
+            "non_field_errors",
+        ),
+        (
+            "/api/v1/rounds/",
+            {
+                "title": "x",
+                "city": "x",
+                "venue_country": "CH",
+                "start_date": "2025-05-02",
+                "end_date": "2025-05-01",
+                "parties": ["US"],
+                "sources": [1],
+            },
+            "non_field_errors",
+        ),
+        (
+            "/api/v1/rounds/",
+            {
+                "title": "x",
+                "city": "x",
+                "venue_country": "CH",
+                "start_date": "2025-05-02",
+                "end_date": "2025-05-03",
+                "parties": ["US"],
+                "sources": [1],
+                "delegates": [
+                    {"name": "A", "title": "", "economy": "US"},
+                    {"name": "A", "title": "", "economy": "CN"},
+                ],
+            },
+            "delegates",
+        ),
+        (
+            "/api/v1/commitments/",
+            {
+                "slug": "x",
+                "pledger": "JP",
+                "beneficiary": "US",
+                "kind": "investment",
+                "description": "x",
+                "amount": "5",
+                "sources": [1],
+            },
+            "non_field_errors",
+        ),
+        (
+            "/api/v1/commitments/",
+            {
+                "slug": "x",
+                "pledger": "JP",
+                "beneficiary": "JP",
+                "kind": "investment",
+                "description": "x",
+                "sources": [1],
+            },
+            "non_field_errors",
+        ),
+        (
+            "/api/v1/measures/",
+            {
+                "slug": "x",
+                "title": "x",
+                "importer": "US",
+                "legal_basis": "other",
+                "instrument": "x",
+                "program": "x",
+                "kind": "additional",
+                "products": ["9503.0x"],
+                "sources": [1],
+            },
+            "products",
+        ),
+        (
+            "/api/v1/measures/",
+            {
+                "slug": "x",
+                "title": "x",
+                "importer": "US",
+                "legal_basis": "tariff",
+                "instrument": "x",
+                "program": "x",
+                "kind": "additional",
+                "sources": [1],
+            },
+            "legal_basis",
+        ),
+        (
+            "/api/v1/measures/",
+            {
+                "slug": "Not A Slug",
+                "title": "x",
+                "importer": "US",
+                "legal_basis": "other",
+                "instrument": "x",
+                "program": "x",
+                "kind": "additional",
+                "sources": [1],
+            },
+            "slug",
+        ),
+        ("/api/v1/sources/", {"title": "x", "url": "not a url", "publisher": "x"}, "url"),
+        (
+            "/api/v1/sources/",
+            {"title": 12, "url": "https://example.org/x", "publisher": {"a": 1}},
+            "publisher",
+        ),
+    ],
+)
+def test_bad_writes_are_400s_naming_the_field(
+    editor: Any, url: str, payload: dict[str, Any], attr: str
+) -> None:
+    response = editor.post(url, payload, format="json")
+    assert response.status_code == 400, response.json()
+    assert attr in [error["attr"] for error in response.json()["errors"]]
+
+
+@pytest.mark.parametrize(
+    ("content_type", "body"),
+    [
+        ("application/x-www-form-urlencoded", "title=x&url=https://example.org/f&publisher=x"),
+        ("multipart/form-data; boundary=b", "--b--"),
+        ("application/xml", "<source><title>x</title></source>"),
+        ("text/plain", "hello"),
+    ],
+)
+def test_the_api_speaks_json_only(editor: Any, content_type: str, body: str) -> None:
+    before = Source.objects.count()
+    response = editor.generic("POST", "/api/v1/sources/", body, content_type=content_type)
+    assert response.status_code == 415
+    assert response.json()["type"] == "client_error"
+    assert Source.objects.count() == before
+
+
+def test_malformed_json_is_a_400(editor: Any) -> None:
+    response = editor.generic(
+        "POST", "/api/v1/sources/", "{not json", content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["code"] == "parse_error"
+
+
+def test_a_database_conflict_is_a_409_not_a_500(
+    editor: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # What a race looks like: validation passed, then the database refused the row.
+    def refuse(*args: Any, **kwargs: Any) -> None:
+        raise IntegrityError("conflicting key value violates exclusion constraint")
+
+    monkeypatch.setattr(Rate, "save", refuse)
+    response = editor.post("/api/v1/rates/", rate_payload(), format="json")
+    assert response.status_code == 409
+    assert response.json()["errors"][0]["code"] == "conflict"
