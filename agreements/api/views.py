@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.utils import extend_schema, extend_schema_view, inline_serializer
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+    inline_serializer,
+)
 from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
@@ -202,6 +208,16 @@ class MeasureViewSet(ConflictAsError, viewsets.ModelViewSet):
 
 
 @paginated
+@extend_schema_view(
+    list=extend_schema(
+        responses={
+            200: s.RateSerializer(many=True),
+            (200, "text/csv"): OpenApiResponse(
+                OpenApiTypes.STR, description="The page's periods as CSV, one row each."
+            ),
+        }
+    )
+)
 class RateViewSet(ConflictAsError, viewsets.ModelViewSet):
     """Dated rate periods of measures. Two in-force periods of one measure never overlap.
 

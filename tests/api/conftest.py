@@ -20,7 +20,10 @@ class CheckedClient(APIClient):
         is_json = response.get("Content-Type", "").startswith("application/json")
         if path.startswith("/api/v1/") and "/schema/" not in path and response.status_code != 500:
             body = response.json() if is_json and response.content else None
-            assert_matches_schema(method, path.split("?")[0], response.status_code, body)
+            media = response.get("Content-Type", "application/json").split(";")[0]
+            if not response.content:
+                media = "application/json"
+            assert_matches_schema(method, path.split("?")[0], response.status_code, body, media)
         return response
 
 

@@ -41,13 +41,20 @@ def _operations() -> list[tuple[re.Pattern[str], str, dict[str, Any]]]:
     return operations
 
 
-def assert_matches_schema(method: str, path: str, status: int, body: Any) -> None:
+def assert_matches_schema(
+    method: str, path: str, status: int, body: Any, content_type: str = "application/json"
+) -> None:
     """Fail unless `body` is what the committed schema documents for this operation."""
     for pattern, operation_method, operation in _operations():
         if operation_method == method and pattern.match(path):
             responses = operation["responses"]
             response = responses.get(str(status))
             assert response is not None, f"{method} {path}: {status} is not documented"
+            if content_type != "application/json":
+                assert content_type in response.get("content", {}), (
+                    f"{method} {path}: {content_type} is not documented"
+                )
+                return
             content = response.get("content", {}).get("application/json")
             if content is None:
                 assert body in (None, b"", ""), f"{method} {path}: undocumented body"
