@@ -21,6 +21,7 @@ from agreements.api.engine_serializers import (
     TimelineSerializer,
 )
 from agreements.api.renderers import CSVRenderer
+from agreements.api.schema import document_query_errors
 
 CSV_RESPONSE = OpenApiResponse(
     OpenApiTypes.STR, description="The same answer as CSV, one row per applied component."
@@ -63,6 +64,7 @@ def _csv_rows(header: dict[str, Any], duty: engine.Duty) -> list[dict[str, Any]]
     ]
 
 
+@document_query_errors
 class EffectiveRateView(RateEngineView):
     """The duty on one date, and why.
 
@@ -111,6 +113,7 @@ class EffectiveRateView(RateEngineView):
         return Response(EffectiveRateSerializer(body).data)
 
 
+@document_query_errors
 class RateTimelineView(RateEngineView):
     """How the duty changed between `from` and `to`.
 

@@ -5,6 +5,26 @@ from __future__ import annotations
 from typing import Any
 
 from drf_standardized_errors.openapi import AutoSchema as StandardizedErrorsAutoSchema
+from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
+
+# Codes every query parameter can produce besides its field's own (DRF's CharField refuses
+# NUL and surrogate characters; our code fields add `invalid` from their regex validators).
+COMMON_QUERY_CODES = {
+    "required",
+    "invalid",
+    "null",
+    "null_characters_not_allowed",
+    "surrogate_characters_not_allowed",
+}
+
+
+def document_query_errors(view: type[Any]) -> type[Any]:
+    """Declare, for the schema, the validation codes each query parameter of a view can
+    produce, read from its query serializer's fields so they cannot drift apart."""
+    for name, field in view.query_serializer_class().fields.items():
+        codes = sorted(COMMON_QUERY_CODES | set(field.default_error_messages))
+        view = extend_validation_errors(codes, field_name=name, methods=["get"])(view)
+    return view
 
 
 class AutoSchema(StandardizedErrorsAutoSchema):

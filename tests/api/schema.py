@@ -38,7 +38,8 @@ def _operations() -> list[tuple[re.Pattern[str], str, dict[str, Any]]]:
         pattern = re.compile("^" + re.sub(r"\{[^}]+\}", "[^/]+", template) + "$")
         for method, operation in item.items():
             operations.append((pattern, method.upper(), operation))
-    return operations
+    # Literal paths first, as the router resolves them: rates/effective/ is not rates/{id}/.
+    return sorted(operations, key=lambda op: op[0].pattern.count("[^/]+"))
 
 
 def assert_matches_schema(

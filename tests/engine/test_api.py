@@ -7,14 +7,23 @@ import io
 from typing import Any
 
 import pytest
-from django.test import Client
+
+from tests.api.conftest import CheckedClient
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def client() -> CheckedClient:
+    """Every response of these tests is validated against the committed schema too."""
+    return CheckedClient()
+
+
 EFFECTIVE = "/api/v1/rates/effective/"
 TIMELINE = "/api/v1/rates/timeline/"
 
 
-def test_effective_rate_full_body(client: Client) -> None:
+def test_effective_rate_full_body(client: CheckedClient) -> None:
     response = client.get(
         EFFECTIVE, {"importer": "us", "origin": "cn", "hs": "9503.00", "date": "2025-05-20"}
     )
@@ -59,7 +68,7 @@ def test_effective_rate_full_body(client: Client) -> None:
     assert components[2]["agreement"] == "us-cn-geneva-truce"
 
 
-def test_timeline_periods(client: Client) -> None:
+def test_timeline_periods(client: CheckedClient) -> None:
     response = client.get(
         TIMELINE,
         {
@@ -83,7 +92,7 @@ def test_timeline_periods(client: Client) -> None:
     ]
 
 
-def test_effective_rate_as_csv(client: Client) -> None:
+def test_effective_rate_as_csv(client: CheckedClient) -> None:
     params = {"importer": "US", "origin": "JP", "hs": "950300", "date": "2025-10-01"}
     by_param = client.get(EFFECTIVE, {**params, "format": "csv"})
     by_header = client.get(EFFECTIVE, params, HTTP_ACCEPT="text/csv")
@@ -98,7 +107,7 @@ def test_effective_rate_as_csv(client: Client) -> None:
     assert {r["total_rate"] for r in rows} == {"15.00"}
 
 
-def test_timeline_as_csv_has_a_row_per_period_and_component(client: Client) -> None:
+def test_timeline_as_csv_has_a_row_per_period_and_component(client: CheckedClient) -> None:
     response = client.get(
         TIMELINE,
         {
@@ -161,7 +170,7 @@ def test_timeline_as_csv_has_a_row_per_period_and_component(client: Client) -> N
     ],
 )
 def test_bad_parameters_answer_400_naming_them(
-    client: Client, url: str, params: dict[str, str], attr: str
+    client: CheckedClient, url: str, params: dict[str, str], attr: str
 ) -> None:
     response = client.get(url, params)
     assert response.status_code == 400
@@ -170,14 +179,16 @@ def test_bad_parameters_answer_400_naming_them(
     assert attr in [error["attr"] for error in body["errors"]]
 
 
-def test_unknown_api_version_is_a_json_404(client: Client) -> None:
+def test_unknown_api_version_is_a_json_404(client: CheckedClient) -> None:
     response = client.get("/api/v2/rates/effective/", {"importer": "US"})
     assert response.status_code == 404
     assert response.json()["errors"][0]["code"] == "not_found"
 
 
 @pytest.mark.parametrize("url", [EFFECTIVE, TIMELINE])
-def test_query_count_is_fixed(client: Client, url: str, django_assert_max_num_queries: Any) -> None:
+def test_query_count_is_fixed(
+    client: CheckedClient, url: str, django_assert_max_num_queries: Any
+) -> None:
     params = {"importer": "US", "origin": "DE", "hs": "950300", "date": "2025-10-01"}
     params |= {"from": "2025-01-01", "to": "2026-01-01"}
     with django_assert_max_num_queries(3):
