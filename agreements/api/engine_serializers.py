@@ -116,17 +116,22 @@ class DutyFieldsSerializer(serializers.Serializer[Any]):
     components = ComponentSerializer(many=True, help_text="The applied measures.")
 
 
-class EffectiveRateSerializer(DutyFieldsSerializer):
-    """The duty on one date, with its breakdown."""
+class AnswerHeaderSerializer(serializers.Serializer[Any]):
+    """The fields both rate answers repeat from the question."""
 
     importer = serializers.CharField(help_text="Importer code.")
     origin = serializers.CharField(help_text="Origin code.")
     hs = serializers.CharField(help_text="HS code asked for, digits only.")
-    date = serializers.DateField(help_text="Date of entry.")
     scenario = serializers.CharField(help_text="Scenario used.")
     product = ProductRefSerializer(
         allow_null=True, help_text="Most specific known HS line covering `hs`, or null."
     )
+
+
+class EffectiveRateSerializer(AnswerHeaderSerializer, DutyFieldsSerializer):
+    """The duty on one date, with its breakdown."""
+
+    date = serializers.DateField(help_text="Date of entry.")
 
 
 class PeriodSerializer(DutyFieldsSerializer):
@@ -136,18 +141,11 @@ class PeriodSerializer(DutyFieldsSerializer):
     valid_to = serializers.DateField(help_text="First day after the period.")
 
 
-class TimelineSerializer(serializers.Serializer[Any]):
+class TimelineSerializer(AnswerHeaderSerializer):
     """How the duty changed between `from` and `to`."""
 
-    importer = serializers.CharField(help_text="Importer code.")
-    origin = serializers.CharField(help_text="Origin code.")
-    hs = serializers.CharField(help_text="HS code asked for, digits only.")
     start = serializers.DateField(help_text="First day of the timeline (`from`).")
     end = serializers.DateField(help_text="First day after the timeline (`to`).")
-    scenario = serializers.CharField(help_text="Scenario used.")
-    product = ProductRefSerializer(
-        allow_null=True, help_text="Most specific known HS line covering `hs`, or null."
-    )
     periods = PeriodSerializer(many=True, help_text="Consecutive periods, in date order.")
 
     def get_fields(self) -> dict[str, serializers.Field[Any, Any, Any, Any]]:

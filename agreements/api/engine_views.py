@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -23,6 +24,7 @@ from agreements.api.engine_serializers import (
 from agreements.api.renderers import CSVRenderer
 from agreements.api.schema import document_query_errors
 
+Answer = TypeVar("Answer", engine.EffectiveRate, engine.Timeline)
 CSV_RESPONSE = OpenApiResponse(
     OpenApiTypes.STR, description="The same answer as CSV, one row per applied component."
 )
@@ -34,14 +36,33 @@ class RateEngineView(APIView):
     renderer_classes = [JSONRenderer, CSVRenderer]
     query_serializer_class: ClassVar[type[serializers.Serializer[Any]]]
 
-    def query(self, request: Request) -> dict[str, Any]:
+    def ask(self, request: Request, answer: Callable[..., Answer], **dates: str) -> Answer:
+        """Validate the query string and ask the engine; `dates` maps the engine's date
+        arguments to parameter names. An unknown economy is a 400 naming its parameter."""
         serializer = self.query_serializer_class(data=request.query_params)
         serializer.is_valid(raise_exception=True)
-        return dict(serializer.validated_data)
+        params = serializer.validated_data
+        try:
+            return answer(
+                importer=params["importer"],
+                origin=params["origin"],
+                hs=params["hs"],
+                scenario=engine.Scenario(params["scenario"]),
+                **{argument: params[name] for argument, name in dates.items()},
+            )
+        except engine.UnknownEconomy as error:
+            raise serializers.ValidationError({error.field: [str(error)]}) from error
 
-    @staticmethod
-    def unknown_economy(error: engine.UnknownEconomy) -> serializers.ValidationError:
-        return serializers.ValidationError({error.field: [str(error)]})
+
+def _header(result: engine.EffectiveRate | engine.Timeline, **dates: Any) -> dict[str, Any]:
+    """The fields that repeat the question, in the order the answers list them."""
+    return {
+        "importer": result.importer,
+        "origin": result.origin,
+        "hs": result.hs,
+        **dates,
+        "scenario": result.scenario.value,
+    }
 
 
 def _duty_fields(duty: engine.Duty) -> dict[str, Any]:
@@ -84,24 +105,8 @@ class EffectiveRateView(RateEngineView):
         tags=["rates"],
     )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        params = self.query(request)
-        try:
-            result = engine.effective_rate(
-                importer=params["importer"],
-                origin=params["origin"],
-                hs=params["hs"],
-                on=params["date"],
-                scenario=engine.Scenario(params["scenario"]),
-            )
-        except engine.UnknownEconomy as error:
-            raise self.unknown_economy(error) from error
-        header = {
-            "importer": result.importer,
-            "origin": result.origin,
-            "hs": result.hs,
-            "date": result.date,
-            "scenario": result.scenario.value,
-        }
+        result = self.ask(request, engine.effective_rate, on="date")
+        header = _header(result, date=result.date)
         if request.accepted_renderer.format == "csv":
             product = {"product_code": result.product.code if result.product else ""}
             return Response(_csv_rows({**header, **product}, result.duty))
@@ -132,26 +137,8 @@ class RateTimelineView(RateEngineView):
         tags=["rates"],
     )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        params = self.query(request)
-        try:
-            result = engine.timeline(
-                importer=params["importer"],
-                origin=params["origin"],
-                hs=params["hs"],
-                start=params["start"],
-                end=params["end"],
-                scenario=engine.Scenario(params["scenario"]),
-            )
-        except engine.UnknownEconomy as error:
-            raise self.unknown_economy(error) from error
-        header = {
-            "importer": result.importer,
-            "origin": result.origin,
-            "hs": result.hs,
-            "from": result.start,
-            "to": result.end,
-            "scenario": result.scenario.value,
-        }
+        result = self.ask(request, engine.timeline, start="start", end="end")
+        header = _header(result, **{"from": result.start, "to": result.end})
         if request.accepted_renderer.format == "csv":
             rows: list[dict[str, Any]] = []
             for period in result.periods:
