@@ -281,3 +281,25 @@ def test_a_database_conflict_is_a_409_not_a_500(
     response = editor.post("/api/v1/rates/", rate_payload(), format="json")
     assert response.status_code == 409
     assert response.json()["errors"][0]["code"] == "conflict"
+
+
+def test_an_admin_session_can_write_with_its_csrf_token(db: Any) -> None:
+    from django.contrib.auth.models import Group, User
+    from django.test import Client
+
+    user = User.objects.create_user("session-editor", password="x" * 12)
+    user.groups.add(Group.objects.get(name="editors"))
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(user)
+    payload = {"title": "Via session", "url": "https://example.org/s", "publisher": "Staff"}
+
+    without_token = browser.post("/api/v1/sources/", payload, content_type="application/json")
+    assert without_token.status_code == 403  # Session writes need the CSRF token.
+
+    browser.get("/admin/")  # Sets the CSRF cookie, as the admin does for a browser.
+    token = browser.cookies["csrftoken"].value
+    created = browser.post(
+        "/api/v1/sources/", payload, content_type="application/json", HTTP_X_CSRFTOKEN=token
+    )
+    assert created.status_code == 201
+    assert Source.objects.filter(title="Via session").exists()
