@@ -54,9 +54,10 @@ def candidates_sql(
     prefixes: Sequence[str],
     statuses: Sequence[str],
     start: dt.date,
-    end: dt.date,
+    end: dt.date | None,
 ) -> tuple[str, list[Any]]:
-    """Query 2: rate periods overlapping [start, end) of measures that could apply.
+    """Query 2: rate periods overlapping [start, end) of measures that could apply; `end`
+    None means through the last representable day (the day after 9999-12-31 does not exist).
 
     `origins` is the shipment's origin and every bloc it has belonged to; whether a bloc
     counted on a given date is decided in Python. Product scope is decided here: the measure
@@ -74,7 +75,8 @@ def candidates_sql(
         f"WHERE m.importer_id = %s "
         f"AND (m.origin_id IS NULL OR m.origin_id IN ({_placeholders(origins)})) "
         f"AND r.status IN ({_placeholders(statuses)}) "
-        f"AND r.valid_from < %s AND (r.valid_to IS NULL OR r.valid_to > %s) "
+        f"{'AND r.valid_from < %s ' if end is not None else ''}"
+        f"AND (r.valid_to IS NULL OR r.valid_to > %s) "
         f"AND (NOT EXISTS (SELECT 1 FROM {MEASURE_PRODUCTS} p WHERE p.measure_id = m.id) "
         f"OR EXISTS (SELECT 1 FROM {MEASURE_PRODUCTS} p "
         f"WHERE p.measure_id = m.id AND p.product_id IN ({prefix_list}))) "
@@ -86,7 +88,7 @@ def candidates_sql(
         importer,
         *origins,
         *statuses,
-        end,
+        *([end] if end is not None else []),
         start,
         *prefixes,
         *prefixes,

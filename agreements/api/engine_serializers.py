@@ -68,7 +68,10 @@ class TimelineQuerySerializer(ShipmentQuerySerializer):
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if attrs["end"] <= attrs["start"]:
-            raise serializers.ValidationError({"to": "`to` must be after `from`."})
+            # Either date may be the mistake, so the error names both.
+            raise serializers.ValidationError(
+                {"from": "`from` must be before `to`.", "to": "`to` must be after `from`."}
+            )
         if (attrs["end"] - attrs["start"]).days > MAX_TIMELINE_DAYS:
             raise serializers.ValidationError({"to": "The timeline may span at most 50 years."})
         return attrs

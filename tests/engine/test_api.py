@@ -7,6 +7,7 @@ import io
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
 from tests.api.conftest import CheckedClient
 
@@ -151,17 +152,6 @@ def test_timeline_as_csv_has_a_row_per_period_and_component(client: CheckedClien
                 "importer": "US",
                 "origin": "CN",
                 "hs": "95",
-                "from": "2025-06-01",
-                "to": "2025-01-01",
-            },
-            "to",
-        ),
-        (
-            TIMELINE,
-            {
-                "importer": "US",
-                "origin": "CN",
-                "hs": "95",
                 "from": "1900-01-01",
                 "to": "2025-01-01",
             },
@@ -193,3 +183,85 @@ def test_query_count_is_fixed(
     params |= {"from": "2025-01-01", "to": "2026-01-01"}
     with django_assert_max_num_queries(3):
         assert client.get(url, params).status_code == 200
+
+
+@pytest.mark.parametrize("end", ["2025-01-01", "2025-06-01"])
+def test_a_timeline_that_does_not_move_forward_names_both_dates(
+    client: CheckedClient, end: str
+) -> None:
+    params = {"importer": "US", "origin": "CN", "hs": "95", "from": "2025-06-01", "to": end}
+    response = client.get(TIMELINE, params)
+    assert response.status_code == 400
+    assert response.json() == {
+        "type": "validation_error",
+        "errors": [
+            {"code": "invalid", "detail": "`from` must be before `to`.", "attr": "from"},
+            {"code": "invalid", "detail": "`to` must be after `from`.", "attr": "to"},
+        ],
+    }
+
+
+def test_date_defaults_to_today(client: CheckedClient) -> None:
+    params = {"importer": "US", "origin": "CN", "hs": "950300"}
+    response = client.get(EFFECTIVE, params)
+    assert response.status_code == 200
+    assert response.json()["date"] == timezone.localdate().isoformat()
+
+
+def test_the_scenario_is_echoed(client: CheckedClient) -> None:
+    params = {"importer": "US", "origin": "CN", "hs": "950300", "date": "2025-05-20"}
+    in_force = client.get(EFFECTIVE, params).json()
+    announced = client.get(EFFECTIVE, {**params, "scenario": "announced"}).json()
+    assert (in_force["scenario"], announced["scenario"]) == ("in_force", "announced")
+    # The shipped data has no announced periods, so only the echo differs.
+    assert {**announced, "scenario": "in_force"} == in_force
+
+
+def test_timeline_csv_by_accept_header_repeats_the_question_on_every_row(
+    client: CheckedClient,
+) -> None:
+    params = {
+        "importer": "US",
+        "origin": "CN",
+        "hs": "950300",
+        "from": "2025-05-01",
+        "to": "2025-06-01",
+    }
+    response = client.get(TIMELINE, params, HTTP_ACCEPT="text/csv")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    body = client.get(TIMELINE, params).json()
+    expected = [
+        (p["valid_from"], c["instrument"], c["applied_rate"], p["total_rate"])
+        for p in body["periods"]
+        for c in p["components"]
+    ]
+    assert [
+        (r["valid_from"], r["component_instrument"], r["component_applied_rate"], r["total_rate"])
+        for r in rows
+    ] == expected
+    assert {(r["importer"], r["origin"], r["hs"], r["from"], r["to"]) for r in rows} == {
+        ("US", "CN", "950300", "2025-05-01", "2025-06-01")
+    }
+
+
+@pytest.mark.parametrize(
+    ("url", "dates"),
+    [
+        (EFFECTIVE, {"date": "9999-12-31"}),
+        (EFFECTIVE, {"date": "0001-01-01"}),
+        (TIMELINE, {"from": "9999-12-30", "to": "9999-12-31"}),
+        (TIMELINE, {"from": "0001-01-01", "to": "0001-01-02"}),
+    ],
+)
+def test_the_first_and_last_representable_dates_answer(
+    client: CheckedClient, url: str, dates: dict[str, str]
+) -> None:
+    response = client.get(url, {"importer": "US", "origin": "CN", "hs": "950300", **dates})
+    assert response.status_code == 200
+    body = response.json()
+    periods = body["periods"] if url == TIMELINE else [body]
+    # Only the open-ended MFN rate reaches year 9999; nothing is recorded for year 1.
+    far_future = "9999-12-30" in dates.values() or "9999-12-31" in dates.values()
+    assert [p["total_rate"] for p in periods] == ["0.00" if far_future else None]

@@ -3,56 +3,96 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.db import connection
 
 from agreements import rate_queries
-from agreements.models import Measure, Rate
+from agreements.engine import effective_rate
+from agreements.models import Measure, Product, Rate
 
 pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
+IMPORTERS = ["FR", "DE", "IT", "ES", "NL", "BE", "SE", "PL", "AT", "DK"]
+MEASURES, PERIODS = 5000, 10  # 50,000 rate periods.
 
 
-def test_candidate_query_uses_indexes_on_a_large_table() -> None:
-    importers = ["FR", "DE", "IT", "ES", "NL", "BE", "SE", "PL", "AT", "DK"]
+@pytest.fixture
+def large_tables() -> None:
+    """Many importers, origins, programs and HS scopes, ten consecutive periods each."""
+    codes = list(Product.objects.order_by("code").values_list("code", flat=True))
     measures = Measure.objects.bulk_create(
         Measure(
             slug=f"explain-{n}",
             title=f"Explain {n}",
-            importer_id=importers[n % len(importers)],
-            origin_id=["CN", "VN", None][n % 3],
+            importer_id=IMPORTERS[n % len(IMPORTERS)],
+            origin_id=["CN", "VN", "EU", None][n % 4],
             legal_basis="other",
             instrument="test",
             program=f"p{n % 20}",
             kind="additional",
         )
-        for n in range(5000)
+        for n in range(MEASURES)
+    )
+    scoped = Measure.products.through
+    scoped.objects.bulk_create(
+        scoped(measure_id=measure.pk, product_id=codes[(index * 7919) % len(codes)])
+        for index, measure in enumerate(measures)
+        if index % 7  # Six in seven measures name products; the rest cover all goods.
     )
     start = dt.date(2015, 1, 1)
     Rate.objects.bulk_create(
-        Rate(
-            measure=measure,
-            rate=Decimal(index % 50),
-            valid_from=start + dt.timedelta(days=90 * period),
-            valid_to=start + dt.timedelta(days=90 * (period + 1)),
-        )
-        for index, measure in enumerate(measures)
-        for period in range(10)
+        (
+            Rate(
+                measure=measure,
+                rate=Decimal(index % 50),
+                valid_from=start + dt.timedelta(days=90 * period),
+                valid_to=start + dt.timedelta(days=90 * (period + 1)),
+            )
+            for index, measure in enumerate(measures)
+            for period in range(PERIODS)
+        ),
+        batch_size=10_000,
     )
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE agreements_rate")
-        cursor.execute("ANALYZE agreements_measure")
+        for model in (Rate, Measure, scoped):
+            cursor.execute(f"ANALYZE {model._meta.db_table}")
+
+
+def plan_of(query: str, params: list[Any]) -> str:
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN {query}", params)
+        return "\n".join(row[0] for row in cursor.fetchall())
+
+
+@pytest.mark.usefixtures("large_tables")
+def test_candidate_query_uses_indexes_on_a_large_table() -> None:
+    assert Rate.objects.count() >= MEASURES * PERIODS
     query, params = rate_queries.candidates_sql(
         importer="FR",
-        origins=["CN", "EU"],
+        origins=["DE", "EU"],
         prefixes=["95", "950", "9503", "95030", "950300"],
         statuses=["in_force"],
         start=dt.date(2016, 1, 1),
         end=dt.date(2016, 1, 2),
     )
-    with connection.cursor() as cursor:
-        cursor.execute(f"EXPLAIN {query}", params)
-        plan = "\n".join(row[0] for row in cursor.fetchall())
+    plan = plan_of(query, params)
     assert "Seq Scan on agreements_rate" not in plan, plan
-    assert "Index" in plan, plan
+    assert "Seq Scan on agreements_measure " not in plan, plan
+    assert re.search(r"Index (Only )?Scan using \w+ on agreements_rate\b", plan), plan
+    assert re.search(r"Index Scan on measure_importer_origin_idx|using measure_importer", plan), (
+        plan
+    )
+
+
+@pytest.mark.usefixtures("large_tables")
+def test_a_lookup_on_the_large_table_still_costs_at_most_three_queries(
+    django_assert_max_num_queries: Any,
+) -> None:
+    with django_assert_max_num_queries(3):
+        result = effective_rate(importer="FR", origin="DE", hs="950300", on=dt.date(2016, 1, 1))
+    # Some all-goods measures on EU or all origins reach German toys: the data is really read.
+    assert result.components
+    assert all(c.valid_from <= dt.date(2016, 1, 1) for c in result.components)

@@ -35,7 +35,10 @@ def lookup(importer: str, origin: str, hs: str, on: dt.date) -> tuple[str | None
         (D(2025, 5, 14), "30.00", ["EO 14228", "EO 14298"]),  # Geneva.
         (D(2025, 8, 12), "30.00", ["EO 14228", "EO 14334"]),  # Stockholm extension.
         (D(2025, 11, 10), "20.00", ["EO 14357", "EO 14358"]),  # Busan.
+        (D(2026, 2, 19), "20.00", ["EO 14357", "EO 14358"]),
         (D(2026, 2, 20), "0.00", []),  # IEEPA tariffs end with the Supreme Court ruling.
+        (D(2026, 2, 21), "0.00", []),
+        (D(2026, 2, 23), "0.00", []),
         (D(2026, 2, 24), "10.00", ["Section 122"]),
     ],
 )
@@ -65,6 +68,7 @@ def test_us_duty_on_chinese_toys_through_2025(
 def test_chinese_duty_on_us_soybeans(on: dt.date, additional: str) -> None:
     # No Chinese MFN rate is recorded, so the base and the total are unknown, not zero.
     assert lookup("CN", "US", "120190", on) == (None, additional, None)
+    assert lookup("CN", "US", "1201", on) == (None, additional, None)  # The heading itself.
 
 
 def test_chinese_duty_on_us_toys_follows_the_reciprocal_countermeasures() -> None:
@@ -90,6 +94,34 @@ def test_partner_rates_after_the_2025_deals(
     origin: str, hs: str, expected: tuple[str, str, str]
 ) -> None:
     assert lookup("US", origin, hs, D(2025, 10, 1)) == expected
+
+
+@pytest.mark.parametrize(
+    ("origin", "hs", "expected", "reciprocal"),
+    [
+        ("JP", "610910", ("16.50", "0.00", "16.50"), ("all_in", "15.00", "0.00")),  # MFN 16.5.
+        ("JP", "950300", ("0.00", "15.00", "15.00"), ("all_in", "15.00", "15.00")),  # MFN 0.
+        ("DE", "610910", ("16.50", "0.00", "16.50"), ("all_in", "15.00", "0.00")),
+        ("DE", "950300", ("0.00", "15.00", "15.00"), ("all_in", "15.00", "15.00")),
+        ("GB", "950300", ("0.00", "10.00", "10.00"), ("additional", "10.00", "10.00")),
+    ],
+)
+def test_the_15_percent_all_in_rule_on_1_september_2025(
+    origin: str, hs: str, expected: tuple[str, str, str], reciprocal: tuple[str, str, str]
+) -> None:
+    assert lookup("US", origin, hs, D(2025, 9, 1)) == expected
+    result = effective_rate(importer="US", origin=origin, hs=hs, on=D(2025, 9, 1))
+    assert [
+        (c.kind, str(c.rate), str(c.applied_rate)) for c in result.components if c.kind != "base"
+    ] == [reciprocal]
+
+
+def test_a_member_state_is_matched_through_the_eu() -> None:
+    on = D(2025, 9, 1)
+    member = effective_rate(importer="US", origin="DE", hs="950300", on=on)
+    bloc = effective_rate(importer="US", origin="EU", hs="950300", on=on)
+    assert member.duty == bloc.duty
+    assert [c.instrument for c in member.components] == ["HTSUS column 1 general", "EO 14326"]
 
 
 def test_the_uk_is_not_matched_through_the_eu_after_leaving() -> None:

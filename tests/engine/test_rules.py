@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 import pytest
 
-from agreements.engine import Scenario, UnknownEconomy, effective_rate
+from agreements.engine import Scenario, UnknownEconomy, effective_rate, timeline
 from tests.engine.conftest import BLOC, IMPORTER, ORIGIN, OTHER, make_measure
 
 pytestmark = pytest.mark.usefixtures("economies")
@@ -194,3 +195,134 @@ def test_a_lookup_costs_at_most_three_queries_whatever_the_data(
     with django_assert_max_num_queries(3):
         result = effective_rate(importer=IMPORTER, origin=ORIGIN, hs="950300", on=D(2025, 7, 1))
     assert len(result.duty.components) == 7
+
+
+def test_identical_measures_in_a_program_go_to_the_lowest_measure_id() -> None:
+    first = make_measure(rates=[("10", "2025-01-01", None)])
+    make_measure(rates=[("10", "2025-01-01", None)])
+    result = effective_rate(importer=IMPORTER, origin=ORIGIN, hs="950300", on=D(2025, 6, 1))
+    assert [c.measure for c in result.components] == [first.pk]
+
+
+@pytest.mark.parametrize("reverse", [False, True])
+def test_equal_lowest_base_rates_go_to_the_program_first_by_slug(reverse: bool) -> None:
+    programs = ["mfn", "gsp", "zfta"]
+    for program in reversed(programs) if reverse else programs:
+        make_measure(kind="base", program=program, rates=[("3", "2025-01-01", None)])
+    result = effective_rate(importer=IMPORTER, origin=ORIGIN, hs="950300", on=D(2025, 6, 1))
+    assert [c.program for c in result.components] == ["gsp"]
+    assert result.base_rate == result.total_rate == Decimal("3.00")
+
+
+def test_within_a_program_specificity_comes_before_the_lowest_base() -> None:
+    # One program: the origin-specific base replaces the general one, even if it is higher.
+    make_measure(kind="base", program="mfn", origin=None, rates=[("5", "2025-01-01", None)])
+    make_measure(kind="base", program="mfn", rates=[("8", "2025-01-01", None)])
+    assert answer()[:3] == ("8.00", "0.00", "8.00")
+    # In another program it is an alternative, and the lower rate is claimed.
+    make_measure(kind="base", program="fta", rates=[("2", "2025-01-01", None)])
+    assert answer()[:3] == ("2.00", "0.00", "2.00")
+
+
+def test_a_more_specific_measure_that_excludes_the_product_leaves_the_next_one() -> None:
+    make_measure(origin=None, rates=[("10", "2025-01-01", None)])
+    make_measure(excluded_products=["9503"], rates=[("30", "2025-01-01", None)])
+    assert answer(hs="950300")[1] == "10.00"
+    assert answer(hs="850300")[1] == "30.00"
+
+
+def test_excluded_origins_matter_only_on_all_origins_measures() -> None:
+    # A measure naming its origin is not narrowed by its excluded origins (API.md: the
+    # exclusion qualifies `origin: null`).
+    make_measure(origin=BLOC, excluded_origins=[ORIGIN], rates=[("20", "2025-01-01", None)])
+    assert answer()[1] == "20.00"
+
+
+def test_announced_precedence_is_per_measure() -> None:
+    # An announced period replaces an in-force period of its own measure only; another
+    # program's in-force measure still stacks.
+    make_measure(program="a", rates=[("10", "2025-01-01", None)])
+    make_measure(
+        program="b",
+        rates=[("20", "2025-01-01", "2025-07-01"), ("5", "2025-06-01", "2025-07-01", "announced")],
+    )
+    assert answer("2025-06-15", scenario=Scenario.ANNOUNCED)[1] == "15.00"
+    assert answer("2025-06-15")[1] == "30.00"
+    assert answer("2025-07-01", scenario=Scenario.ANNOUNCED)[1] == "10.00"  # Both ended.
+
+
+def test_an_announced_period_ends_like_any_other() -> None:
+    make_measure(
+        rates=[("10", "2025-01-01", None), ("25", "2025-06-01", "2025-06-10", "announced")]
+    )
+    assert answer("2025-06-09", scenario=Scenario.ANNOUNCED)[1] == "25.00"
+    assert answer("2025-06-10", scenario=Scenario.ANNOUNCED)[1] == "10.00"
+
+
+def test_base_known_and_the_shortcuts_follow_the_duty() -> None:
+    make_measure(rates=[("25", "2025-01-01", None)])
+    unknown = effective_rate(importer=IMPORTER, origin=ORIGIN, hs="950300", on=D(2025, 6, 1))
+    assert not unknown.base_known
+    assert (unknown.base_rate, unknown.total_rate) == (None, None)
+    make_measure(kind="base", program="mfn", rates=[("2.5", "2025-01-01", None)])
+    known = effective_rate(importer=IMPORTER, origin=ORIGIN, hs="950300", on=D(2025, 6, 1))
+    assert known.base_known
+    assert (known.base_rate, known.additional_rate, known.total_rate) == (
+        Decimal("2.50"),
+        Decimal("25.00"),
+        Decimal("27.50"),
+    )
+    assert known.components == known.duty.components
+
+
+def test_the_timeline_breaks_where_bloc_membership_starts_and_ends() -> None:
+    make_measure(origin=BLOC, rates=[("20", "2015-01-01", None)])
+    result = timeline(
+        importer=IMPORTER, origin=ORIGIN, hs="950300", start=D(2019, 1, 1), end=D(2031, 1, 1)
+    )
+    assert [(p.valid_from, p.valid_to, p.duty.additional_rate) for p in result.periods] == [
+        (D(2019, 1, 1), D(2020, 1, 1), Decimal("0.00")),
+        (D(2020, 1, 1), D(2030, 1, 1), Decimal("20.00")),
+        (D(2030, 1, 1), D(2031, 1, 1), Decimal("0.00")),
+    ]
+
+
+def test_the_timeline_merges_neighbours_with_equal_answers() -> None:
+    country = make_measure(rates=[("30", "2025-01-01", None)])
+    # Loaded as a candidate, but always beaten in its program: its dates change nothing.
+    make_measure(origin=None, rates=[("10", "2025-02-01", "2025-03-01")])
+    result = timeline(
+        importer=IMPORTER, origin=ORIGIN, hs="950300", start=D(2025, 1, 1), end=D(2025, 6, 1)
+    )
+    assert [(p.valid_from, p.valid_to) for p in result.periods] == [(D(2025, 1, 1), D(2025, 6, 1))]
+    assert [c.measure for c in result.periods[0].duty.components] == [country.pk]
+
+
+def test_back_to_back_rate_rows_stay_separate_periods() -> None:
+    # Equal rates, but a different rate period (its id and dates are in the components).
+    make_measure(rates=[("10", "2025-01-01", "2025-03-01"), ("10", "2025-03-01", "2025-05-01")])
+    result = timeline(
+        importer=IMPORTER, origin=ORIGIN, hs="950300", start=D(2025, 1, 1), end=D(2025, 6, 1)
+    )
+    assert [(p.valid_from, p.valid_to, p.duty.additional_rate) for p in result.periods] == [
+        (D(2025, 1, 1), D(2025, 3, 1), Decimal("10.00")),
+        (D(2025, 3, 1), D(2025, 5, 1), Decimal("10.00")),
+        (D(2025, 5, 1), D(2025, 6, 1), Decimal("0.00")),
+    ]
+
+
+def test_a_timeline_costs_at_most_three_queries_whatever_its_span(
+    django_assert_max_num_queries: Any,
+) -> None:
+    for number in range(30):
+        make_measure(
+            program=f"p{number % 5}",
+            origin=[ORIGIN, BLOC, None][number % 3],
+            excluded_origins=[OTHER] if number % 3 == 2 else [],
+            rates=[(str(number), f"{2000 + number}-01-01", f"{2001 + number}-01-01")],
+        )
+    with django_assert_max_num_queries(3):
+        result = timeline(
+            importer=IMPORTER, origin=ORIGIN, hs="950300", start=D(1990, 1, 1), end=D(2040, 1, 1)
+        )
+    assert len(result.periods) > 30

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
 
 from agreements import engine
 from agreements.validators import (
@@ -17,6 +19,13 @@ from agreements.validators import (
 )
 
 
+def _date(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"expected a date as YYYY-MM-DD, got {value!r}") from error
+
+
 class Command(BaseCommand):
     help = "Print the duty on HS code from ORIGIN entering IMPORTER on a date, measure by measure."
 
@@ -24,9 +33,7 @@ class Command(BaseCommand):
         parser.add_argument("importer", help="Importer code, e.g. US.")
         parser.add_argument("origin", help="Origin code, e.g. CN.")
         parser.add_argument("hs", help="HS code, 2 to 10 digits, e.g. 950300 or 9503.00.")
-        parser.add_argument(
-            "--date", type=dt.date.fromisoformat, default=None, help="YYYY-MM-DD (default today)."
-        )
+        parser.add_argument("--date", type=_date, default=None, help="YYYY-MM-DD (default today).")
         parser.add_argument(
             "--scenario", choices=[s.value for s in engine.Scenario], default="in_force"
         )
@@ -35,19 +42,24 @@ class Command(BaseCommand):
         importer = normalize_economy_code(options["importer"])
         origin = normalize_economy_code(options["origin"])
         hs = normalize_hs_code(options["hs"])
+        checks = (
+            ("importer", importer, validate_economy_code),
+            ("origin", origin, validate_economy_code),
+            ("hs", hs, validate_hs_code),
+        )
+        for name, value, validate in checks:
+            try:
+                validate(value)
+            except ValidationError as error:
+                raise CommandError(f"{name}: {' '.join(error.messages)}") from error
         try:
-            validate_economy_code(importer)
-            validate_economy_code(origin)
-            validate_hs_code(hs)
             result = engine.effective_rate(
                 importer=importer,
                 origin=origin,
                 hs=hs,
-                on=options["date"] or dt.date.today(),
+                on=options["date"] or timezone.localdate(),
                 scenario=engine.Scenario(options["scenario"]),
             )
-        except ValidationError as error:
-            raise CommandError(" ".join(error.messages)) from error
         except engine.UnknownEconomy as error:
             raise CommandError(f"{error.field}: {error}") from error
 
