@@ -51,8 +51,9 @@ schema: install
 
 # CI: fail when the code's schema differs from the committed one.
 schema-check: install
-	$(PY) manage.py spectacular --validate --fail-on-warn --file $(SCHEMA).generated
-	diff -u $(SCHEMA) $(SCHEMA).generated && rm -f $(SCHEMA).generated
+	@tmp=$$(mktemp); trap 'rm -f "$$tmp"' EXIT; \
+	$(PY) manage.py spectacular --validate --fail-on-warn --file "$$tmp" || exit 1; \
+	diff -u $(SCHEMA) "$$tmp" || { echo "$(SCHEMA) is stale: run make schema, commit it." >&2; exit 1; }
 
 # Frontend proof: strict TypeScript types generated from the committed schema, and a short
 # client that must type-check against them (it fails when a field it uses disappears).

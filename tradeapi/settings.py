@@ -153,8 +153,8 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
-        "rest_framework.filters.SearchFilter",
-        "rest_framework.filters.OrderingFilter",
+        "agreements.api.backends.NamedSearchFilter",
+        "agreements.api.backends.StrictOrderingFilter",
     ],
     "DEFAULT_PAGINATION_CLASS": "agreements.api.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,

@@ -7,6 +7,7 @@ from typing import Any
 
 import django_filters as filters
 from django import forms
+from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django_filters.fields import ModelMultipleChoiceField
@@ -38,17 +39,41 @@ from agreements.validators import (
     validate_hs_code,
 )
 
+NUL = "null_characters_not_allowed"
 
-class EconomyCodeFormField(forms.ModelChoiceField):
+
+def refuse_nul(field: forms.Field, value: Any) -> None:
+    if isinstance(value, str) and "\x00" in value:
+        raise ValidationError(field.error_messages[NUL], code=NUL)
+
+
+class KeyFormField(forms.ModelChoiceField):
+    """A record by key; declares the NUL refusal so the schema documents its code."""
+
+    default_error_messages = {NUL: "Null characters are not allowed."}
+
+    def normalize(self, value: str) -> str:
+        return value
+
     def to_python(self, value: Any) -> Any:
+        refuse_nul(self, value)
         if isinstance(value, str):
-            value = normalize_economy_code(value)
+            value = self.normalize(value)
         return super().to_python(value)
 
 
+class EconomyCodeFormField(KeyFormField):
+    def normalize(self, value: str) -> str:
+        return normalize_economy_code(value)
+
+
 class EconomyCodesFormField(ModelMultipleChoiceField):
+    default_error_messages = {NUL: "Null characters are not allowed."}
+
     def clean(self, value: Any) -> Any:
         if isinstance(value, list | tuple):
+            for item in value:
+                refuse_nul(self, item)
             value = [normalize_economy_code(v) if isinstance(v, str) else v for v in value]
         return super().clean(value)
 
@@ -70,6 +95,35 @@ class EconomyFilter(filters.ModelChoiceFilter):
         super().__init__(*args, **kwargs)
 
 
+class AgreementFilter(filters.ModelChoiceFilter):
+    """An agreement by slug; an unknown slug is a 400 rather than an empty list."""
+
+    field_class = KeyFormField
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("queryset", Agreement.objects.all())
+        kwargs.setdefault("to_field_name", "slug")
+        super().__init__(*args, **kwargs)
+
+
+class IdFormField(KeyFormField):
+    def to_python(self, value: Any) -> Any:
+        # A numeric string too large for a database integer would overflow in the driver.
+        if value not in self.empty_values and (not str(value).isdigit() or len(str(value)) > 18):
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return super().to_python(value)
+
+
+class MeasureFilter(filters.ModelChoiceFilter):
+    """A measure by id; an unknown id is a 400 rather than an empty list."""
+
+    field_class = IdFormField
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("queryset", Measure.objects.all())
+        super().__init__(*args, **kwargs)
+
+
 class HSCodeFormField(forms.CharField):
     def to_python(self, value: Any) -> Any:
         value = super().to_python(value)
@@ -79,7 +133,25 @@ class HSCodeFormField(forms.CharField):
 
 
 class HSCodeFilter(filters.CharFilter):
+    """An HS code of 2 to 10 digits; dots and spaces are dropped, anything else is a 400."""
+
     field_class = HSCodeFormField
+
+
+class ProductFormField(KeyFormField):
+    def normalize(self, value: str) -> str:
+        return normalize_hs_code(value)
+
+
+class ProductFilter(filters.ModelChoiceFilter):
+    """A line of the nomenclature by HS code (dots and spaces dropped); unknown: a 400."""
+
+    field_class = ProductFormField
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("queryset", Product.objects.all())
+        kwargs.setdefault("to_field_name", "code")
+        super().__init__(*args, **kwargs)
 
 
 def _covering_hs(prefix: str, code: str) -> Q:
@@ -110,7 +182,7 @@ class EconomyFilterSet(filters.FilterSet):
 
 
 class ProductFilterSet(filters.FilterSet):
-    parent = filters.CharFilter(field_name="parent_id", help_text="HS code of the parent line.")
+    parent = ProductFilter(help_text="HS code of the parent line, e.g. 9503.")
     level = filters.ChoiceFilter(choices=ProductLevel.choices, help_text="Nomenclature level.")
     prefix = HSCodeFilter(
         field_name="code", lookup_expr="startswith", help_text="Lines whose code starts so."
@@ -161,7 +233,7 @@ class AgreementFilterSet(filters.FilterSet):
 
 
 class NegotiationRoundFilterSet(filters.FilterSet):
-    agreement = filters.CharFilter(field_name="agreement__slug", help_text="Agreement slug.")
+    agreement = AgreementFilter(help_text="Slug of the agreement.")
     party = EconomyFilter(field_name="parties", help_text="Code of a negotiating economy.")
     city = filters.CharFilter(lookup_expr="iexact", help_text="City, case-insensitive.")
     official = filters.CharFilter(
@@ -184,15 +256,15 @@ class NegotiationRoundFilterSet(filters.FilterSet):
         model = NegotiationRound
         fields = ["agreement", "party", "city", "official", "status"]
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        # `from` and `to` are Python keywords; declared as start/end and renamed here.
-        self.filters["from"] = self.filters.pop("start")
-        self.filters["to"] = self.filters.pop("end")
+
+# `from` is a Python keyword, so the two are declared as start/end and renamed on the class,
+# where both the requests and the OpenAPI schema read them.
+NegotiationRoundFilterSet.base_filters["from"] = NegotiationRoundFilterSet.base_filters.pop("start")
+NegotiationRoundFilterSet.base_filters["to"] = NegotiationRoundFilterSet.base_filters.pop("end")
 
 
 class CommitmentFilterSet(filters.FilterSet):
-    agreement = filters.CharFilter(field_name="agreement__slug", help_text="Agreement slug.")
+    agreement = AgreementFilter(help_text="Slug of the agreement.")
     pledger = EconomyFilter(help_text="Code of the pledging economy.")
     kind = filters.ChoiceFilter(choices=CommitmentKind.choices, help_text="Kind of pledge.")
 
@@ -206,7 +278,7 @@ class MeasureFilterSet(filters.FilterSet):
     origin = EconomyFilter(help_text="Code of the origin named by the measure.")
     legal_basis = filters.ChoiceFilter(choices=LegalBasis.choices, help_text="Legal basis.")
     program = filters.CharFilter(help_text="Program slug.")
-    agreement = filters.CharFilter(field_name="agreement__slug", help_text="Agreement slug.")
+    agreement = AgreementFilter(help_text="Slug of the agreement.")
     hs = HSCodeFilter(method="filter_hs", help_text="Measures whose scope covers this HS code.")
     active_on = filters.DateFilter(
         method="filter_active_on", help_text="Measures with an in-force period on this date."
@@ -233,10 +305,10 @@ class RateFilterSet(filters.FilterSet):
     )
     status = filters.ChoiceFilter(choices=RateStatus.choices, help_text="Period status.")
     active_on = filters.DateFilter(method="filter_active_on", help_text="Periods covering it.")
-    agreement = filters.CharFilter(
-        field_name="measure__agreement__slug", help_text="Agreement slug of the measure."
+    agreement = AgreementFilter(
+        field_name="measure__agreement", help_text="Slug of the agreement the measure implements."
     )
-    measure = filters.NumberFilter(field_name="measure_id", help_text="Measure id.")
+    measure = MeasureFilter(help_text="Id of the measure.")
 
     class Meta:
         model = Rate

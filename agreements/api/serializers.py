@@ -9,12 +9,17 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import models, transaction
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from agreements.api.fields import EconomyCodeField
+from agreements import services
+from agreements.api.measure_serializers import MeasureSerializer, RateSerializer
+from agreements.api.relations import (
+    AgreementRelatedField,
+    EconomyRelatedField,
+    ModelValidatedSerializer,
+    sources_field,
+)
 from agreements.models import (
     Agreement,
     AgreementStatus,
@@ -23,90 +28,10 @@ from agreements.models import (
     Delegate,
     Economy,
     Extension,
-    Measure,
     NegotiationRound,
     Product,
-    Rate,
     Source,
 )
-from agreements.validators import normalize_economy_code, normalize_hs_code
-
-
-class EconomyRelatedField(serializers.SlugRelatedField):
-    """An economy by code; input is case-insensitive."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("slug_field", "code")
-        if not kwargs.get("read_only"):
-            kwargs.setdefault("queryset", Economy.objects.all())
-        super().__init__(**kwargs)
-
-    def to_internal_value(self, data: Any) -> Any:
-        if isinstance(data, str):
-            data = normalize_economy_code(data)
-        return super().to_internal_value(data)
-
-
-class ProductRelatedField(serializers.SlugRelatedField):
-    """An HS code known to the nomenclature; dots and spaces in the input are dropped."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("slug_field", "code")
-        if not kwargs.get("read_only"):
-            kwargs.setdefault("queryset", Product.objects.all())
-        super().__init__(**kwargs)
-
-    def to_internal_value(self, data: Any) -> Any:
-        if isinstance(data, str):
-            data = normalize_hs_code(data)
-        return super().to_internal_value(data)
-
-
-class AgreementRelatedField(serializers.SlugRelatedField):
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("slug_field", "slug")
-        if not kwargs.get("read_only"):
-            kwargs.setdefault("queryset", Agreement.objects.all())
-        super().__init__(**kwargs)
-
-
-class ModelValidatedSerializer(serializers.ModelSerializer):
-    """Runs the model's own validation (field validators, clean(), Meta.constraints).
-
-    DRF does not call Model.full_clean(); without this, a broken invariant would reach the
-    database and come back as an IntegrityError instead of a 400 naming the field.
-    """
-
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        attrs = super().validate(attrs)
-        model: type[models.Model] = self.Meta.model
-        many_to_many = {field.name for field in model._meta.many_to_many}
-        instance = model() if self.instance is None else _copy(self.instance)
-        for name, value in attrs.items():
-            if name not in many_to_many and not isinstance(value, list):
-                setattr(instance, name, value)
-        try:
-            instance.full_clean(exclude=list(many_to_many))
-        except DjangoValidationError as error:
-            raise serializers.ValidationError(_drf_errors(error)) from error
-        return attrs
-
-
-def _copy(instance: models.Model) -> models.Model:
-    clone = type(instance)()
-    for field in instance._meta.concrete_fields:
-        setattr(clone, field.attname, getattr(instance, field.attname))
-    clone._state.adding = False
-    return clone
-
-
-def _drf_errors(error: DjangoValidationError) -> Any:
-    if hasattr(error, "error_dict"):
-        return {
-            ("non_field_errors" if key == "__all__" else key): value
-            for key, value in error.message_dict.items()
-        }
-    return {"non_field_errors": error.messages}
 
 
 class MembershipSerializer(serializers.Serializer[Any]):
@@ -120,6 +45,8 @@ class MembershipSerializer(serializers.Serializer[Any]):
 
 
 class EconomySerializer(serializers.ModelSerializer):
+    """An economy: a country (ISO 3166-1 alpha-2) or a bloc, with its dated memberships."""
+
     members = serializers.SerializerMethodField(
         help_text="For a bloc: its member states, with dated memberships."
     )
@@ -145,6 +72,8 @@ def _membership(code: str, membership: BlocMembership) -> dict[str, Any]:
 
 
 class ProductSerializer(serializers.ModelSerializer):
+    """A line of the HS nomenclature, from a 2-digit chapter to a 10-digit national line."""
+
     # DRF fields have a `parent` attribute; the serializer field of that name is fine at run
     # time (the metaclass collects it), but the stubs see a clash.
     parent = serializers.CharField(  # type: ignore[assignment]
@@ -160,35 +89,54 @@ class ProductSerializer(serializers.ModelSerializer):
 
 
 class SourceSerializer(ModelValidatedSerializer):
+    """A document that facts were taken from."""
+
     class Meta:
         model = Source
         fields = ["id", "title", "url", "publisher", "published_on", "note"]
 
 
-SOURCES_HELP = "Ids of the sources for this record; at least one."
-
-
-def _sources_field() -> serializers.PrimaryKeyRelatedField[Source]:
-    return serializers.PrimaryKeyRelatedField(
-        queryset=Source.objects.all(), many=True, allow_empty=False, help_text=SOURCES_HELP
-    )
-
-
 class ExtensionSerializer(serializers.ModelSerializer):
+    """One change of an agreement's expiry, embedded in the agreement (read-only there)."""
+
+    previous_expires_on = serializers.SerializerMethodField(
+        help_text="The expiry this change replaced: the one set by the previous extension, "
+        "else the original; null if there was none."
+    )
     sources = serializers.PrimaryKeyRelatedField(  # type: ignore[var-annotated]
         many=True, read_only=True, help_text="Ids of the sources for this change."
     )
 
     class Meta:
         model = Extension
-        fields = ["decided_on", "expires_on", "instrument", "note", "sources"]
+        fields = [
+            "decided_on",
+            "expires_on",
+            "previous_expires_on",
+            "instrument",
+            "note",
+            "sources",
+        ]
+
+    @extend_schema_field(serializers.DateField(allow_null=True))
+    def get_previous_expires_on(self, obj: Extension) -> dt.date | None:
+        # The agreement and its extensions are prefetched: this reads no row.
+        agreement = obj.agreement
+        earlier = [
+            other
+            for other in agreement.extensions.all()
+            if (other.decided_on, other.pk) < (obj.decided_on, obj.pk)
+        ]
+        if not earlier:
+            return agreement.expires_on
+        return max(earlier, key=lambda other: (other.decided_on, other.pk)).expires_on
 
 
 class AgreementSerializer(ModelValidatedSerializer):
     """An agreement; `status` and `expires_on` are as known on the request's `as_of` date."""
 
     parties = EconomyRelatedField(many=True, help_text='Codes of the parties, e.g. ["US", "CN"].')
-    sources = _sources_field()
+    sources = sources_field()
     status = serializers.SerializerMethodField(
         help_text="Status as of `as_of` (default today): computed from the dates and the "
         "extensions decided by then."
@@ -242,6 +190,8 @@ class AgreementSerializer(ModelValidatedSerializer):
 
 
 class DelegateSerializer(serializers.ModelSerializer):
+    """An official at a round, with the title held then."""
+
     economy = EconomyRelatedField(help_text="Code of the economy the official represented.")
 
     class Meta:
@@ -250,6 +200,8 @@ class DelegateSerializer(serializers.ModelSerializer):
 
 
 class NegotiationRoundSerializer(ModelValidatedSerializer):
+    """A negotiation round; `delegates` are written with it and replace the previous set."""
+
     agreement = AgreementRelatedField(
         required=False, allow_null=True, help_text="Slug of the agreement negotiated."
     )
@@ -258,7 +210,7 @@ class NegotiationRoundSerializer(ModelValidatedSerializer):
     delegates = DelegateSerializer(
         many=True, required=False, help_text="Officials who took part; a write replaces them."
     )
-    sources = _sources_field()
+    sources = sources_field()
 
     class Meta:
         model = NegotiationRound
@@ -280,37 +232,48 @@ class NegotiationRoundSerializer(ModelValidatedSerializer):
         ]
 
     def validate_delegates(self, value: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        if self.partial:
+            # DRF lets every nested field be missing under PATCH; but delegates replace the
+            # whole delegation, so each one must be complete even then.
+            complete = DelegateSerializer(
+                data=self.initial_data.get("delegates"), many=True, context=self.context
+            )
+            if not complete.is_valid():
+                raise serializers.ValidationError(complete.errors)
+            value = list(complete.validated_data)
         names = [delegate["name"] for delegate in value]
         if len(names) != len(set(names)):
             raise serializers.ValidationError("Each delegate may appear once per round.")
         return value
 
-    @transaction.atomic
     def create(self, validated_data: dict[str, Any]) -> NegotiationRound:
-        delegates = validated_data.pop("delegates", [])
-        round_ = super().create(validated_data)
-        Delegate.objects.bulk_create(Delegate(round=round_, **d) for d in delegates)
-        return round_
+        return self._save(None, {"delegates": [], **validated_data})
 
-    @transaction.atomic
     def update(
         self, instance: NegotiationRound, validated_data: dict[str, Any]
     ) -> NegotiationRound:
-        delegates = validated_data.pop("delegates", None)
-        round_ = super().update(instance, validated_data)
-        if delegates is not None:
-            round_.delegates.all().delete()
-            Delegate.objects.bulk_create(Delegate(round=round_, **d) for d in delegates)
-        return round_
+        return self._save(instance, validated_data)
+
+    def _save(self, instance: NegotiationRound | None, data: dict[str, Any]) -> NegotiationRound:
+        data = dict(data)
+        return services.save_round(
+            instance=instance,
+            parties=data.pop("parties", None),
+            sources=data.pop("sources", None),
+            delegates=data.pop("delegates", None),
+            fields=data,
+        )
 
 
 class CommitmentSerializer(ModelValidatedSerializer):
+    """A pledge made under (or alongside) an agreement."""
+
     agreement = AgreementRelatedField(
         required=False, allow_null=True, help_text="Slug of the agreement it belongs to."
     )
     pledger = EconomyRelatedField(help_text="Code of the economy that pledged.")
     beneficiary = EconomyRelatedField(help_text="Code of the economy pledged to.")
-    sources = _sources_field()
+    sources = sources_field()
 
     class Meta:
         model = Commitment
@@ -333,103 +296,9 @@ class CommitmentSerializer(ModelValidatedSerializer):
         ]
 
 
-class RateSummarySerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Rate
-        fields = ["id", "rate", "valid_from", "valid_to", "status", "note"]
-
-
-class MeasureSerializer(ModelValidatedSerializer):
-    importer = EconomyRelatedField(help_text="Code of the economy levying the duty.")
-    origin = EconomyRelatedField(
-        required=False, allow_null=True, help_text="Code of the origin; null for all origins."
-    )
-    excluded_origins = EconomyRelatedField(
-        many=True, required=False, help_text="Origins exempt from an all-origins measure."
-    )
-    products = ProductRelatedField(
-        many=True, required=False, help_text="HS prefixes covered; empty for all goods."
-    )
-    excluded_products = ProductRelatedField(
-        many=True, required=False, help_text="HS prefixes carved out of the scope."
-    )
-    agreement = AgreementRelatedField(
-        required=False, allow_null=True, help_text="Slug of the agreement it implements."
-    )
-    sources = _sources_field()
-    rates = RateSummarySerializer(
-        many=True, read_only=True, help_text="Its dated rate periods (written via rates/)."
-    )
-
-    class Meta:
-        model = Measure
-        fields = [
-            "id",
-            "slug",
-            "title",
-            "importer",
-            "origin",
-            "excluded_origins",
-            "products",
-            "excluded_products",
-            "legal_basis",
-            "instrument",
-            "program",
-            "kind",
-            "agreement",
-            "note",
-            "sources",
-            "rates",
-        ]
-
-
-class RateSerializer(ModelValidatedSerializer):
-    """A dated rate period; the measure's scope is repeated read-only for convenience."""
-
-    measure = serializers.PrimaryKeyRelatedField(
-        queryset=Measure.objects.all(), help_text="Id of the measure."
-    )
-    importer = serializers.CharField(
-        source="measure.importer_id", read_only=True, help_text="The measure's importer."
-    )
-    origin = serializers.CharField(
-        source="measure.origin_id",
-        read_only=True,
-        allow_null=True,
-        help_text="The measure's origin; null for all origins.",
-    )
-    legal_basis = serializers.CharField(
-        source="measure.legal_basis", read_only=True, help_text="The measure's legal basis."
-    )
-    kind = serializers.CharField(
-        source="measure.kind", read_only=True, help_text="The measure's kind."
-    )
-    title = serializers.CharField(
-        source="measure.title", read_only=True, help_text="The measure's title."
-    )
-
-    class Meta:
-        model = Rate
-        fields = [
-            "id",
-            "measure",
-            "rate",
-            "valid_from",
-            "valid_to",
-            "status",
-            "note",
-            "importer",
-            "origin",
-            "legal_basis",
-            "kind",
-            "title",
-        ]
-
-
 __all__ = [
     "AgreementSerializer",
     "CommitmentSerializer",
-    "EconomyCodeField",
     "EconomySerializer",
     "MeasureSerializer",
     "NegotiationRoundSerializer",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from drf_spectacular.types import OpenApiTypes
@@ -35,9 +36,13 @@ from agreements.models import (
 
 
 def paginated(viewset: type[Any]) -> type[Any]:
-    """Documents the 400 a list answers for a malformed `page` or `page_size`."""
-    for name in ("page", "page_size"):
+    """Documents the 400 a list answers for a malformed `page` or `page_size`, an
+    `ordering` on a field it does not offer, or a `search` the database cannot take."""
+    for name in ("page", "page_size", "ordering"):
         viewset = extend_validation_errors(["invalid"], field_name=name, actions=["list"])(viewset)
+    if getattr(viewset, "search_fields", None):
+        codes = ["null_characters_not_allowed", "surrogate_characters_not_allowed"]
+        viewset = extend_validation_errors(codes, field_name="search", actions=["list"])(viewset)
     return viewset
 
 
@@ -130,7 +135,7 @@ class AgreementViewSet(ConflictAsError, viewsets.ModelViewSet):
             many=True,
         ),
     )
-    @action(detail=True, pagination_class=None, filterset_class=None)
+    @action(detail=True, pagination_class=None, filter_backends=[])
     def timeline(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """The agreement's dated events in order: announcement, rounds, signature, entry into
         force, each extension, the expiry as finally known, termination."""
@@ -153,18 +158,25 @@ class AgreementViewSet(ConflictAsError, viewsets.ModelViewSet):
                 "extension",
                 f"Extended to {extension.expires_on} ({extension.instrument})",
             )
-        expiry = max(
-            (e.expires_on for e in agreement.extensions.all()), default=agreement.expires_on
-        )
-        add(expiry, 5, "expiry", "Expires (as last extended)")
+        # The expiry as finally known: the latest decision, even one that shortened it.
+        expiry = agreement.expiry_as_of(dt.date.max)
+        if expiry is not None and (
+            agreement.terminated_on is None or expiry < agreement.terminated_on
+        ):
+            add(expiry, 5, "expiry", "Expires (as last extended)")
         add(agreement.terminated_on, 6, "termination", "Terminated")
         events.sort(key=lambda event: (event[0], event[1]))
         return Response([{"date": d, "kind": k, "title": t} for d, _, k, t in events])
 
 
 @paginated
+# Errors about the delegation as a whole (a name twice, or null instead of a list); errors
+# inside one delegate are documented per field (`delegates.INDEX.name`).
 @extend_validation_errors(
-    ["invalid"], field_name="delegates", actions=["create", "update", "partial_update"]
+    ["invalid", "null"], field_name="delegates", actions=["create", "update", "partial_update"]
+)
+@extend_validation_errors(  # A null where a delegate should be is named by its position.
+    ["null"], field_name="delegates.INDEX", actions=["create", "update", "partial_update"]
 )
 class NegotiationRoundViewSet(ConflictAsError, viewsets.ModelViewSet):
     """Negotiation rounds: where, when, who led each side, what came out."""

@@ -3,6 +3,7 @@
 import type { components, paths } from "./schema";
 
 type Agreement = components["schemas"]["Agreement"];
+type Rate = components["schemas"]["Rate"];
 type EffectiveRate = components["schemas"]["EffectiveRate"];
 type AgreementQuery = NonNullable<paths["/api/v1/agreements/"]["get"]["parameters"]["query"]>;
 type EffectiveQuery = paths["/api/v1/rates/effective/"]["get"]["parameters"]["query"];
@@ -32,6 +33,18 @@ export function describeAgreement(agreement: Agreement): string {
   return `${agreement.title} (${agreement.parties.join("-")}): ${agreement.status}, to ${expiry}`;
 }
 
+export async function ratePeriod(id: number): Promise<Rate> {
+  const response = await fetch(`${BASE}/api/v1/rates/${id}/`);
+  return (await response.json()) as
+    paths["/api/v1/rates/{id}/"]["get"]["responses"][200]["content"]["application/json"];
+}
+
+export function describeRatePeriod(period: Rate): string {
+  const until = period.valid_to ?? "further notice";
+  const origin = period.origin ?? "all origins";
+  return `${period.importer} on ${origin}: ${period.rate}% (${period.legal_basis}, ${period.kind}) from ${period.valid_from} to ${until}`;
+}
+
 export async function effectiveRate(params: EffectiveQuery): Promise<EffectiveRate> {
   const response = await fetch(`${BASE}/api/v1/rates/effective/?${query(params)}`);
   return (await response.json()) as EffectiveRate;
@@ -49,6 +62,7 @@ export async function main(): Promise<void> {
   for (const agreement of await agreementsInForce(["US", "CN"], "2025-08-01")) {
     console.log(describeAgreement(agreement));
   }
+  console.log(describeRatePeriod(await ratePeriod(1)));
   const rate = await effectiveRate({ importer: "US", origin: "CN", hs: "950300", date: "2025-04-10" });
   console.log(explain(rate));
 }

@@ -49,12 +49,14 @@ def test_the_truce_in_full(anonymous: Any) -> None:
             {
                 "decided_on": "2025-08-11",
                 "expires_on": "2025-11-10",
+                "previous_expires_on": "2025-08-12",
                 "instrument": "EO 14334; Stockholm Joint Statement",
                 "note": body["extensions"][0]["note"],
             },
             {
                 "decided_on": "2025-11-04",
                 "expires_on": "2026-11-10",
+                "previous_expires_on": "2025-11-10",
                 "instrument": "EO 14358; Kuala Lumpur Joint Arrangement",
                 "note": body["extensions"][1]["note"],
             },

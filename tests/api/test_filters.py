@@ -5,6 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+import yaml
+
+from agreements.api.urls import router
+from tests.api.schema import SCHEMA_FILE
 
 pytestmark = pytest.mark.django_db
 
@@ -18,11 +22,11 @@ def keys(response: Any) -> list[str]:
 
 
 # (resource, filter params that match, expected key in results, params that do not match)
-CASES = [
+CASES: list[tuple[str, dict[str, Any], str | None, dict[str, Any]]] = [
     ("economies", {"kind": "bloc"}, "EU", {"kind": "bloc", "search": "Germany"}),
     ("economies", {"member_of": "eu"}, "DE", {"member_of": "EU", "search": "United Kingdom"}),
     ("economies", {"search": "Japan"}, "JP", {"search": "Atlantis"}),
-    ("products", {"parent": "9503"}, "950300", {"parent": "950300"}),
+    ("products", {"parent": "95.03"}, "950300", {"parent": "950300"}),
     (
         "products",
         {"level": "chapter", "search": "toys"},
@@ -30,6 +34,7 @@ CASES = [
         {"level": "chapter", "prefix": "95.03"},
     ),
     ("products", {"prefix": "9503"}, "950300", {"prefix": "0000"}),
+    ("products", {"search": "dolls"}, "950300", {"search": "Atlantis"}),
     ("sources", {"search": "Geneva"}, None, {"search": "Atlantis"}),
     ("agreements", {"party": ["us", "CN"]}, "us-cn-geneva-truce", {"party": ["US", "JP", "CN"]}),
     ("agreements", {"kind": "truce"}, "us-cn-geneva-truce", {"kind": "other"}),
@@ -49,8 +54,11 @@ CASES = [
     ("rounds", {"agreement": "us-cn-london-framework"}, None, {"agreement": "us-jp-agreement"}),
     ("rounds", {"party": "cn", "city": "madrid"}, None, {"party": "JP"}),
     ("rounds", {"official": "liao min"}, None, {"official": "Akazawa"}),
+    ("rounds", {"city": "madrid"}, None, {"city": "Atlantis"}),
+    ("rounds", {"search": "Geneva"}, None, {"search": "Atlantis"}),
     ("rounds", {"status": "held"}, None, {"status": "cancelled"}),
     ("rounds", {"from": "2025-10-01", "to": "2025-10-31"}, None, {"from": "2025-11-01"}),
+    ("rounds", {"to": "2025-05-31"}, None, {"to": "2025-05-01"}),
     (
         "commitments",
         {"agreement": "us-jp-agreement"},
@@ -63,7 +71,11 @@ CASES = [
         "jp-us-investment-550bn",
         {"pledger": "US"},
     ),
+    ("commitments", {"kind": "export_control"}, None, {"kind": "investment", "pledger": "CN"}),
+    ("commitments", {"search": "soybeans"}, "cn-us-soybeans-2026-2028", {"search": "Atlantis"}),
     ("measures", {"importer": "cn", "origin": "us"}, None, {"importer": "JP"}),
+    ("measures", {"origin": "jp"}, None, {"importer": "CN", "origin": "JP"}),
+    ("measures", {"search": "EO 14257"}, None, {"search": "Atlantis"}),
     (
         "measures",
         {"legal_basis": "section_301", "hs": "8542.31"},
@@ -95,6 +107,7 @@ CASES = [
         {"hs": "9503", "importer": "CN", "legal_basis": "section_301"},
     ),
     ("rates", {"status": "suspended"}, None, {"status": "announced"}),
+    ("rates", {"search": "reciprocal"}, None, {"search": "Atlantis"}),
     (
         "rates",
         {"agreement": "us-cn-geneva-truce"},
@@ -123,7 +136,56 @@ def test_rates_measure_filter(anonymous: Any) -> None:
         ("24.00", "in_force"),
         ("24.00", "suspended"),
     ]
-    assert keys(anonymous.get("/api/v1/rates/", {"measure": 999999})) == []
+    assert (
+        keys(anonymous.get("/api/v1/rates/", {"measure": measure_id, "status": "announced"})) == []
+    )
+
+
+# Every filter a list offers, read from the views themselves (plus `search`).
+def offered_filters() -> dict[str, set[str]]:
+    offered = {}
+    for prefix, viewset, _ in router.registry:
+        filterset = getattr(viewset, "filterset_class", None)
+        names: set[str] = set(filterset.base_filters) if filterset else set()
+        offered[prefix] = names | ({"search"} if getattr(viewset, "search_fields", None) else set())
+    return offered
+
+
+def test_every_filter_has_a_matching_and_a_missing_case() -> None:
+    used: dict[str, set[str]] = {}
+    for resource, match, _, miss in CASES:
+        used.setdefault(resource, set()).update(set(match) & set(miss))
+    used.setdefault("rates", set()).add("measure")  # test_rates_measure_filter
+    for resource, names in offered_filters().items():
+        assert names - {"as_of"} <= used.get(resource, set()), resource
+
+
+def test_the_schema_documents_exactly_the_filters_the_lists_take() -> None:
+    document = yaml.safe_load(SCHEMA_FILE.read_text())
+    common = {"page", "page_size", "ordering", "search"}
+    for resource, names in offered_filters().items():
+        operation = document["paths"][f"/api/v1/{resource}/"]["get"]
+        documented = {p["name"] for p in operation["parameters"]} - common
+        extra = {"as_of"} if resource == "agreements" else set()
+        extra |= {"format"} if resource == "rates" else set()
+        assert documented == names - {"search"} | extra, resource
+
+
+def test_ordering_on_natural_keys(anonymous: Any) -> None:
+    codes = keys(anonymous.get("/api/v1/economies/", {"ordering": "-code", "page_size": 3}))
+    assert codes == ["ZW", "ZM", "ZA"]
+    slugs = keys(anonymous.get("/api/v1/agreements/", {"ordering": "slug", "page_size": 500}))
+    assert slugs == sorted(slugs)
+    response = anonymous.get("/api/v1/agreements/", {"ordering": "slug,-nonsense"})
+    assert response.status_code == 400
+    assert response.json()["errors"] == [
+        {
+            "code": "invalid",
+            "detail": "Cannot order by -nonsense; use one of slug, title, announced_on, "
+            "effective_on, with a leading - for descending order.",
+            "attr": "ordering",
+        }
+    ]
 
 
 @pytest.mark.parametrize(
@@ -135,6 +197,19 @@ def test_rates_measure_filter(anonymous: Any) -> None:
         ("/api/v1/agreements/", {"active_on": "yesterday"}, "active_on"),
         ("/api/v1/rates/", {"hs": "95.0x"}, "hs"),
         ("/api/v1/rates/", {"measure": "abc"}, "measure"),
+        ("/api/v1/rates/", {"measure": "999999"}, "measure"),
+        ("/api/v1/rates/", {"measure": "9" * 30}, "measure"),
+        ("/api/v1/rates/", {"agreement": "no-such-deal"}, "agreement"),
+        ("/api/v1/rounds/", {"agreement": "no-such-deal"}, "agreement"),
+        ("/api/v1/rounds/", {"status": "postponed"}, "status"),
+        ("/api/v1/products/", {"parent": "0000"}, "parent"),
+        ("/api/v1/products/", {"prefix": "95x"}, "prefix"),
+        ("/api/v1/economies/", {"member_of": "XX"}, "member_of"),
+        ("/api/v1/commitments/", {"kind": "gift"}, "kind"),
+        ("/api/v1/measures/", {"ordering": "rate"}, "ordering"),
+        ("/api/v1/rates/", {"page": "2.5"}, "page"),
+        ("/api/v1/agreements/", {"search": "toys\x00"}, "search"),
+        ("/api/v1/sources/", {"ordering": "\x00"}, "ordering"),
         ("/api/v1/rates/", {"page": "0"}, "page"),
         ("/api/v1/rates/", {"page_size": "-5"}, "page_size"),
         ("/api/v1/measures/", {"importer": "USA"}, "importer"),

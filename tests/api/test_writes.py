@@ -303,3 +303,100 @@ def test_an_admin_session_can_write_with_its_csrf_token(db: Any) -> None:
     )
     assert created.status_code == 201
     assert Source.objects.filter(title="Via session").exists()
+
+
+@pytest.mark.postgres
+def test_the_exclusion_constraint_is_the_same_400_as_validation(
+    editor: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A concurrent write can pass validate() and meet the database's exclusion constraint;
+    the client then hears which period collides, as validation would have told it."""
+    existing = Rate.objects.get(measure__slug="us-s122-global-10")
+    real = Rate.colliding_in_force_period
+    calls: list[Rate] = []
+
+    def blind_once(rate: Rate) -> Rate | None:
+        # The first look, in validate(), happens "before the other write committed".
+        calls.append(rate)
+        return None if len(calls) == 1 else real(rate)
+
+    monkeypatch.setattr(Rate, "colliding_in_force_period", blind_once)
+    response = editor.post("/api/v1/rates/", rate_payload(valid_from="2026-07-01"), format="json")
+    assert len(calls) == 2  # Validation was blind; the database refused; then we asked again.
+    assert response.status_code == 400
+    assert response.json()["errors"] == [
+        {
+            "code": "invalid",
+            "detail": f"Overlaps the in-force period 2026-02-24 to 2026-07-24 (rate 10.00%, "
+            f"id {existing.pk}) of the same measure.",
+            "attr": "valid_from",
+        }
+    ]
+    assert Rate.objects.filter(measure__slug="us-s122-global-10").count() == 1
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "code"),
+    [
+        ("importer", 840, "incorrect_type"),
+        ("importer", "USA", "invalid"),
+        ("importer", "XQ", "does_not_exist"),
+        ("products", [9503], "incorrect_type"),
+        ("products", ["9503.00.00.00.1"], "invalid"),
+        ("products", ["9503.99"], "does_not_exist"),
+        ("agreement", "Not a slug!", "invalid"),
+        ("agreement", "no-such-deal", "does_not_exist"),
+        ("excluded_origins", "CN", "not_a_list"),
+    ],
+)
+def test_related_keys_are_checked_for_type_and_format_before_lookup(
+    editor: Any, field: str, value: Any, code: str
+) -> None:
+    payload = {
+        "slug": "key-test",
+        "title": "x",
+        "importer": "US",
+        "legal_basis": "other",
+        "instrument": "x",
+        "program": "x",
+        "kind": "additional",
+        "sources": [Source.objects.order_by("pk").first().pk],  # type: ignore[union-attr]
+        field: value,
+    }
+    response = editor.post("/api/v1/measures/", payload, format="json")
+    assert response.status_code == 400
+    (error,) = response.json()["errors"]
+    assert error["code"] == code
+    assert error["attr"] in (field, f"{field}.0", f"{field}.non_field_errors")
+
+
+def test_a_round_write_is_all_or_nothing(db: Any) -> None:
+    from agreements import services
+    from agreements.models import NegotiationRound
+
+    round_ = NegotiationRound.objects.get(city="Stockholm")
+    before = list(round_.delegates.values_list("name", flat=True))
+    us = round_.parties.get(code="US")
+    twice = {"name": "Same Person", "title": "", "economy": us}
+    with pytest.raises(IntegrityError):
+        services.save_round(
+            instance=round_, fields={"city": "Oslo"}, parties=[us], delegates=[twice, twice]
+        )
+    round_.refresh_from_db()
+    assert round_.city == "Stockholm"
+    assert list(round_.delegates.values_list("name", flat=True)) == before
+    assert round_.parties.count() == 2
+
+
+@pytest.mark.parametrize("method", ["post", "patch"])
+def test_each_delegate_must_be_complete_even_in_a_patch(editor: Any, method: str) -> None:
+    from agreements.models import NegotiationRound
+
+    round_ = NegotiationRound.objects.get(city="Stockholm")
+    url = "/api/v1/rounds/" if method == "post" else f"/api/v1/rounds/{round_.pk}/"
+    before = list(round_.delegates.values_list("name", flat=True))
+    response = getattr(editor, method)(url, {"delegates": [{"title": "Minister"}]}, format="json")
+    assert response.status_code == 400
+    attrs = {error["attr"] for error in response.json()["errors"]}
+    assert {"delegates.0.name", "delegates.0.economy"} <= attrs
+    assert list(round_.delegates.values_list("name", flat=True)) == before

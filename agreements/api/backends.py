@@ -1,0 +1,86 @@
+"""`?ordering=` and `?search=` on every list: bad values are 400s naming the parameter, and
+the schema says which fields each one covers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from rest_framework import serializers
+from rest_framework.filters import OrderingFilter, SearchFilter
+from rest_framework.request import Request
+
+
+class StrictOrderingFilter(OrderingFilter):
+    """DRF's ordering, except that an unknown field is a 400 naming `ordering`.
+
+    DRF silently ignores a field it does not know, so a typo would come back as a list in
+    the default order that looks sorted as asked; a client deserves to hear about it.
+    """
+
+    def allowed(self, view: Any) -> list[str]:
+        return [str(name) for name in getattr(view, "ordering_fields", None) or []]
+
+    def get_ordering(self, request: Request, queryset: QuerySet[Any], view: Any) -> Any:
+        raw = request.query_params.get(self.ordering_param)
+        if raw:
+            allowed = self.allowed(view)
+            unknown = [
+                term.strip()
+                for term in raw.split(",")
+                if term.strip().removeprefix("-") not in allowed
+            ]
+            if unknown:
+                raise serializers.ValidationError(
+                    {
+                        self.ordering_param: [
+                            f"Cannot order by {', '.join(unknown)}; use one of "
+                            f"{', '.join(allowed)}, with a leading - for descending order."
+                        ]
+                    }
+                )
+        return super().get_ordering(request, queryset, view)
+
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        allowed = self.allowed(view)
+        values = [value for name in allowed for value in (name, f"-{name}")]
+        default = ", ".join(str(term) for term in getattr(view, "ordering", None) or [])
+        return [
+            {
+                "name": self.ordering_param,
+                "required": False,
+                "in": "query",
+                "description": (
+                    "Fields to sort by, comma-separated; a leading `-` sorts descending. "
+                    f"Default: {default or 'the natural key'}."
+                ),
+                "schema": {"type": "array", "items": {"type": "string", "enum": values}},
+                "style": "form",
+                "explode": False,
+            }
+        ]
+
+
+class NamedSearchFilter(SearchFilter):
+    """DRF's search, with its 400 (a NUL character, say) naming `search` like any other
+    parameter's, and the searched fields listed in the schema."""
+
+    def get_search_terms(self, request: Request) -> list[str]:
+        try:
+            return list(super().get_search_terms(request))
+        except serializers.ValidationError as error:
+            raise serializers.ValidationError({self.search_param: error.detail}) from error
+
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        fields = [name.lstrip("^=@$").replace("__", " ") for name in view.search_fields]
+        return [
+            {
+                "name": self.search_param,
+                "required": False,
+                "in": "query",
+                "description": "Words to look for (all must match, case-insensitive) in: "
+                + ", ".join(fields)
+                + ".",
+                "schema": {"type": "string"},
+            }
+        ]
