@@ -7,7 +7,7 @@ PY     := $(VENV)/bin/python
 PORT   ?= 8000
 SCHEMA := docs/openapi.yaml
 
-.PHONY: run test lint format schema schema-check frontend-check install seed superuser clean
+.PHONY: run serve test fuzz lint format schema schema-check frontend-check install seed superuser clean
 
 # Reinstall only when the dependency list changes.
 $(VENV)/.installed: pyproject.toml
@@ -23,8 +23,23 @@ run: install
 	$(PY) manage.py seed_data
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
+# Production: gunicorn (WORKERS processes) with whitenoise for static files and DEBUG off.
+# Needs SECRET_KEY in the environment; refuses to start on a failed deployment check.
+WORKERS ?= 4
+serve: install
+	DEBUG=0 $(PY) manage.py check --deploy --fail-level WARNING
+	DEBUG=0 $(PY) manage.py migrate --no-input
+	DEBUG=0 $(PY) manage.py collectstatic --no-input -v0
+	DEBUG=0 $(VENV)/bin/gunicorn tradeapi.wsgi --bind 127.0.0.1:$(PORT) --workers $(WORKERS) \
+		--access-logfile - --forwarded-allow-ips "$${FORWARDED_ALLOW_IPS:-127.0.0.1}"
+
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# Schemathesis against the live app (gunicorn, DEBUG off) from docs/openapi.yaml, writes
+# included; fixed seed and example count. Uses DATABASE_URL if set, else a temporary SQLite.
+fuzz: install
+	$(PY) scripts/fuzz.py
 
 lint: install
 	$(VENV)/bin/ruff check .
@@ -43,7 +58,7 @@ superuser: install
 	$(PY) manage.py createsuperuser
 
 clean:
-	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .mypy_cache .ruff_cache .schemathesis
 
 # The committed schema is the contract: regenerate it with `make schema` and review the diff.
 schema: install

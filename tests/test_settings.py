@@ -78,3 +78,68 @@ def test_a_malformed_boolean_is_refused() -> None:
     result = run_settings(DEBUG="maybe")
     assert result.returncode != 0
     assert "DEBUG='maybe' is not a boolean" in result.stderr
+
+
+PRODUCTION = {"DEBUG": "0", "SECRET_KEY": "k" * 20 + "-production-secret-" + "z" * 20}
+
+
+def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    base = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("SECURE_", "THROTTLE_", "CORS_"))
+        and key not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS"}
+    }
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**base, **env},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_production_passes_the_deployment_check() -> None:
+    result = run_manage("check", "--deploy", "--fail-level", "WARNING", **PRODUCTION)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_the_deployment_check_catches_a_weakened_production() -> None:
+    result = run_manage(
+        "check", "--deploy", "--fail-level", "WARNING", **PRODUCTION, SECURE_SSL_REDIRECT="0"
+    )
+    assert result.returncode != 0
+    assert "security.W008" in result.stdout + result.stderr
+
+
+def test_production_refuses_to_start_without_a_secret_key() -> None:
+    result = run_manage("check", DEBUG="0")
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+@pytest.mark.parametrize("name", ["THROTTLE_ANON", "THROTTLE_USER"])
+def test_a_malformed_throttle_rate_stops_start_up(name: str) -> None:
+    result = run_settings(**{name: "lots"})
+    assert result.returncode != 0
+    assert f"{name}='lots' is not a rate" in result.stderr
+
+
+def test_throttle_rates_come_from_the_environment() -> None:
+    probe = (
+        "import django; from django.conf import settings; django.setup(); "
+        "print(settings.REST_FRAMEWORK['DEFAULT_THROTTLE_RATES'])"
+    )
+    base = {k: v for k, v in os.environ.items() if not k.startswith("THROTTLE_")}
+    env = {**base, "DJANGO_SETTINGS_MODULE": "tradeapi.settings", "THROTTLE_ANON": "5/second"}
+    result = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=ROOT,
+        env={**env, "THROTTLE_USER": "none"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.stdout.strip() == "{'anon': '5/second', 'user': None}", result.stderr

@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from corsheaders.defaults import default_headers
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -45,6 +46,19 @@ def env_int(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"{name}={value!r} is not an integer.") from exc
 
 
+def throttle_rate(name: str, default: str) -> str | None:
+    """A DRF rate string ("120/minute") from the environment, checked at start-up."""
+    value = env_str(name, default).strip()
+    if value.lower() in {"none", "off", ""}:
+        return None
+    count, _, period = value.partition("/")
+    if not count.isdigit() or period[:1] not in {"s", "m", "h", "d"}:
+        raise ImproperlyConfigured(
+            f"{name}={value!r} is not a rate like 120/minute (or none to switch it off)."
+        )
+    return value
+
+
 def env_list(name: str, default: list[str]) -> list[str]:
     value = os.environ.get(name)
     if value is None:
@@ -75,17 +89,28 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "drf_standardized_errors",
+    "simple_history",
+    "corsheaders",
     "agreements",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files (the admin's, the API docs' assets) without a separate web server.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before anything that can answer, so every answer (errors too) carries CORS headers.
+    "corsheaders.middleware.CorsMiddleware",
+    "tradeapi.middleware.RequestBodyLimitMiddleware",
+    "tradeapi.middleware.ETagMiddleware",
+    "tradeapi.middleware.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Lets the audit history record the request's user as the author of each change.
+    "simple_history.middleware.HistoryRequestMiddleware",
 ]
 
 ROOT_URLCONF = "tradeapi.urls"
@@ -123,6 +148,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         f"-c statement_timeout={env_int('DB_STATEMENT_TIMEOUT_MS', 15000)}"
     )
 
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # SQLite has no row locks: IMMEDIATE takes the write lock when a transaction begins, so
+    # a read-check-write (If-Match) cannot interleave with another writer; the timeout makes
+    # a second writer wait for the lock instead of failing at once.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"transaction_mode": "IMMEDIATE", "timeout": 20}
+    )
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -138,7 +171,63 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Production: compressed, content-hashed files (collectstatic, which `make serve` runs)
+    # that whitenoise serves with far-future caching. Development and tests read the apps'
+    # static folders directly, with no collectstatic step.
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
+
+# Request bodies: the largest legitimate write (a measure with its product list) is a few
+# kilobytes; 2.5 MB (Django's default, made explicit) leaves room and bounds the damage.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("MAX_REQUEST_BYTES", 2_621_440)
+
+# Shared by the throttles (and anything else cached): Redis when REDIS_URL is set, so every
+# worker process counts against the same limits; otherwise per-process memory.
+REDIS_URL = env_str("REDIS_URL", "")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+
+# Browsers on these origins (frontend teams' apps) may call the API. Comma-separated,
+# with scheme: CORS_ALLOWED_ORIGINS=https://app.example.org,http://localhost:5173
+CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS", [])
+CORS_URLS_REGEX = r"^/api/.*$"
+CORS_ALLOW_HEADERS = (*default_headers, "if-match", "if-none-match")
+CORS_EXPOSE_HEADERS = ["ETag", "Retry-After"]
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+
+# HTTPS and security headers. Production (DEBUG off) defaults to the strict setting of each;
+# a deployment behind a TLS-terminating proxy sets BEHIND_TLS_PROXY=1 so Django trusts its
+# X-Forwarded-Proto header.
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
+if env_bool("BEHIND_TLS_PROXY", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31_536_000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", not DEBUG)
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
+SESSION_COOKIE_HTTPONLY = True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+# Audit history: one index on (history_date, object key) per historical table serves both
+# "what happened to this record" and the changes feed's time order.
+SIMPLE_HISTORY_DATE_INDEX = "composite"
+# The admin shows history read-only: a revert would restore fields but not the related rows
+# (rates, delegates) that give a record its meaning, so corrections are made as new edits.
+SIMPLE_HISTORY_REVERT_DISABLED = True
 
 REST_FRAMEWORK = {
     "DEFAULT_VERSIONING_CLASS": "rest_framework.versioning.URLPathVersioning",
@@ -149,7 +238,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["agreements.api.permissions.ReadAnyoneWriteEditors"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["agreements.api.parsers.JSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
@@ -157,6 +246,16 @@ REST_FRAMEWORK = {
         "agreements.api.backends.StrictOrderingFilter",
     ],
     "DEFAULT_PAGINATION_CLASS": "agreements.api.pagination.PageNumberPagination",
+    "DEFAULT_THROTTLE_CLASSES": [
+        "agreements.api.throttling.AnonRateThrottle",
+        "agreements.api.throttling.UserRateThrottle",
+    ],
+    # Requests per client (IP address when anonymous, account when signed in), as DRF rate
+    # strings ("120/minute"); "none" switches a limit off.
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": throttle_rate("THROTTLE_ANON", "120/minute"),
+        "user": throttle_rate("THROTTLE_USER", "1200/minute"),
+    },
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "agreements.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "drf_standardized_errors.handler.exception_handler",
@@ -175,11 +274,17 @@ DRF_STANDARDIZED_ERRORS = {
         "405",
         "406",
         "409",
+        "412",
+        "413",
         "415",
         "429",
         "500",
     ],
-    "ERROR_SCHEMAS": {"409": "agreements.api.exceptions.ErrorResponse409Serializer"},
+    "ERROR_SCHEMAS": {
+        "409": "agreements.api.exceptions.ErrorResponse409Serializer",
+        "412": "agreements.api.conditional.ErrorResponse412Serializer",
+        "413": "agreements.api.conditional.ErrorResponse413Serializer",
+    },
 }
 
 SPECTACULAR_SETTINGS = {
@@ -220,9 +325,12 @@ SPECTACULAR_SETTINGS = {
         "ErrorCode429Enum": "drf_standardized_errors.openapi_serializers.ErrorCode429Enum",
         "ErrorCode500Enum": "drf_standardized_errors.openapi_serializers.ErrorCode500Enum",
         "ErrorCode409Enum": "agreements.api.exceptions.ConflictCode",
+        "ErrorCode412Enum": "agreements.api.conditional.PreconditionFailedCode",
+        "ErrorCode413Enum": "agreements.api.conditional.PayloadTooLargeCode",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_standardized_errors.openapi_hooks.postprocess_schema_enums",
+        "agreements.api.schema.index_attrs_as_patterns",
         "agreements.api.schema.describe_generated_parts",
     ],
 }

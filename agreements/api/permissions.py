@@ -19,4 +19,8 @@ class ReadAnyoneWriteEditors(permissions.DjangoModelPermissions):
     def has_permission(self, request: Request, view: APIView) -> bool:
         if request.method in permissions.SAFE_METHODS:
             return True
+        if getattr(view, "queryset", None) is None:
+            # A computed view (the rate engine, the changes feed) has no model to check
+            # permissions on, and offers no writes: let it answer 405 instead of failing.
+            return not hasattr(view, (request.method or "").lower())
         return super().has_permission(request, view)

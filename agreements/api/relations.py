@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import RegexValidator, validate_slug
 from django.db import models
 from rest_framework import serializers
+from rest_framework.relations import MANY_RELATION_KWARGS
 
 from agreements.models import Agreement, Economy, Product, Source
 from agreements.validators import (
@@ -22,8 +23,40 @@ from agreements.validators import (
     validate_hs_code,
 )
 
+# The longest list a write may carry: above any real scope (a measure names HS prefixes,
+# not every line; the EU has 27 members), and low enough that a hostile list of 10,000
+# keys is refused before 10,000 lookups.
+MAX_RELATED = 1000
 
-class NaturalKeyRelatedField(serializers.SlugRelatedField):
+
+class BoundedManyRelatedField(serializers.ManyRelatedField):
+    default_error_messages = {
+        **serializers.ManyRelatedField.default_error_messages,
+        "max_length": "Ensure this list has no more than {max_length} items.",
+    }
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, list) and len(data) > MAX_RELATED:
+            self.fail("max_length", max_length=MAX_RELATED)
+        return super().to_internal_value(data)
+
+
+class BoundedMany:
+    """Related-field mixin: `many=True` builds a list field capped at MAX_RELATED keys."""
+
+    @classmethod
+    def many_init(cls, *args: Any, **kwargs: Any) -> BoundedManyRelatedField:
+        # As DRF's RelatedField.many_init, with our list field in place of its own.
+        options = {k: v for k, v in kwargs.items() if k in MANY_RELATION_KWARGS}
+        child: Any = cls(*args, **kwargs)
+        return BoundedManyRelatedField(child_relation=child, **options)
+
+
+class SourceRelatedField(BoundedMany, serializers.PrimaryKeyRelatedField):
+    """A source by id."""
+
+
+class NaturalKeyRelatedField(BoundedMany, serializers.SlugRelatedField):
     """A related record by a string key, normalized and format-checked before the lookup."""
 
     model: type[models.Model]
@@ -84,9 +117,9 @@ class AgreementRelatedField(NaturalKeyRelatedField):
     validator = validate_slug
 
 
-def sources_field() -> serializers.PrimaryKeyRelatedField[Source]:
+def sources_field() -> Any:
     """The `sources` of a sourced record: ids, at least one."""
-    return serializers.PrimaryKeyRelatedField(
+    return SourceRelatedField(
         queryset=Source.objects.all(),
         many=True,
         allow_empty=False,

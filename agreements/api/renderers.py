@@ -28,9 +28,12 @@ class CSVRenderer(renderers.BaseRenderer):
         renderer_context: Mapping[str, Any] | None = None,
     ) -> bytes:
         rows = data if isinstance(data, list) else _error_rows(data)
+        # An empty table still has its header row: analysts' tools expect the columns, and
+        # an empty body would go out without a Content-Type (DRF drops it for empty bodies).
+        fields = list(rows[0]) if rows else (renderer_context or {}).get("csv_header", [])
         buffer = io.StringIO()
-        if rows:
-            writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), lineterminator="\n")
+        if fields:
+            writer = csv.DictWriter(buffer, fieldnames=fields, lineterminator="\n")
             writer.writeheader()
             writer.writerows(rows)
         return buffer.getvalue().encode(self.charset)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter
 from drf_standardized_errors.openapi import AutoSchema as StandardizedErrorsAutoSchema
 from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 
@@ -35,17 +38,62 @@ class AutoSchema(StandardizedErrorsAutoSchema):
     """
 
     def _should_add_error_response(self, responses: dict[str, Any], status_code: str) -> bool:
+        if status_code == "412":
+            return self._honours_if_match()
+        if status_code == "413":  # Bodies over the size limit (tradeapi.middleware).
+            return self.method in ("POST", "PUT", "PATCH")
         if status_code == "409":
             return (
                 self.method in ("POST", "PUT", "PATCH", "DELETE") and status_code not in responses
             )
         return bool(super()._should_add_error_response(responses, status_code))
 
+    def _honours_if_match(self) -> bool:
+        return self.method in ("PUT", "PATCH", "DELETE") and hasattr(
+            self.view, "current_representation"
+        )
+
+    def get_override_parameters(self) -> list[Any]:
+        parameters = list(super().get_override_parameters())
+        if self._honours_if_match():
+            parameters.append(IF_MATCH)
+        if self.method in ("GET", "POST", "PUT", "PATCH"):
+            parameters.append(ETAG)
+        if self.method == "GET":
+            parameters.append(IF_NONE_MATCH)
+        return parameters
+
     def _should_add_validation_error_response(self) -> bool:
         if getattr(self.view, "query_serializer_class", None) is not None:
             return True
         return bool(super()._should_add_validation_error_response())
 
+
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    description="The record's ETag as you last read it: the write is refused with 412 if "
+    "the record has changed since. `*` matches any version; without the header the write "
+    "goes ahead unconditionally.",
+)
+ETAG = OpenApiParameter(
+    "ETag",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    response=[200, 201],
+    description="Fingerprint of this body. Send it as `If-None-Match` on a later read "
+    "(304 when unchanged) or as `If-Match` on a write (412 when the record has changed).",
+)
+
+IF_NONE_MATCH = OpenApiParameter(
+    "If-None-Match",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    description="ETags of copies you hold: 304 with no body when the answer's ETag is "
+    "among them, so an unchanged answer costs no transfer.",
+)
+NOT_MODIFIED = {"description": "Not modified: the If-None-Match ETag is current; no body."}
 
 ERROR_FIELDS = {
     "type": "Kind of error: `validation_error`, `client_error` or `server_error`.",
@@ -68,6 +116,21 @@ PATH_KEYS = {
 FORMAT = "Response format: `json` (default) or `csv`; `Accept: text/csv` does the same."
 
 
+def index_attrs_as_patterns(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+    """Errors inside list items are documented as `delegates.INDEX.name` but answered as
+    `delegates.0.name`: document the attr as the pattern it really follows, so clients and
+    validators that read the schema accept the real answers."""
+    for schema in result.get("components", {}).get("schemas", {}).values():
+        attr = (schema.get("properties") or {}).get("attr") or {}
+        enum = attr.get("enum")
+        if isinstance(enum, list) and len(enum) == 1 and ".INDEX" in str(enum[0]):
+            pattern = re.escape(str(enum[0])).replace("INDEX", "[0-9]+")
+            del attr["enum"]
+            attr["pattern"] = f"^{pattern}$"
+            attr.setdefault("description", f"`{enum[0]}`, INDEX being the item's position from 0.")
+    return result
+
+
 def describe_generated_parts(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
     """Describe what drf-spectacular and drf-standardized-errors generate without a text:
     page envelopes, error components, ids, lookup keys in paths, and `format`."""
@@ -83,6 +146,8 @@ def describe_generated_parts(result: dict[str, Any], **kwargs: Any) -> dict[str,
             elif name == "id":
                 prop["description"] = ID
     for item in result.get("paths", {}).values():
+        if "get" in item and "200" in item["get"].get("responses", {}):
+            item["get"]["responses"]["304"] = NOT_MODIFIED
         for operation in item.values():
             for parameter in operation.get("parameters", []):
                 if parameter.get("description"):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -32,6 +33,7 @@ from agreements.models import (
     Product,
     Source,
 )
+from agreements.validators import validate_no_bidi_controls
 
 
 class MembershipSerializer(serializers.Serializer[Any]):
@@ -198,6 +200,23 @@ class DelegateSerializer(serializers.ModelSerializer):
         model = Delegate
         fields = ["name", "title", "economy", "is_lead", "note"]
 
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        # Delegates are saved in bulk by services.replace_delegates, without full_clean():
+        # apply the text rule every model shares (TimeStampedModel.clean_fields) here.
+        errors = {}
+        for name, value in attrs.items():
+            try:
+                validate_no_bidi_controls(value)
+            except DjangoValidationError as error:
+                errors[name] = error.messages
+        if errors:
+            raise serializers.ValidationError(errors, code="invalid")
+        return attrs
+
+
+# A round's delegation is a handful of people, never thousands.
+MAX_DELEGATES = 200
+
 
 class NegotiationRoundSerializer(ModelValidatedSerializer):
     """A negotiation round; `delegates` are written with it and replace the previous set."""
@@ -208,7 +227,9 @@ class NegotiationRoundSerializer(ModelValidatedSerializer):
     venue_country = EconomyRelatedField(help_text="Code of the host country.")
     parties = EconomyRelatedField(many=True, help_text="Codes of the negotiating economies.")
     delegates = DelegateSerializer(
-        many=True, required=False, help_text="Officials who took part; a write replaces them."
+        many=True,
+        required=False,
+        help_text=f"Officials who took part (at most {MAX_DELEGATES}); a write replaces them.",
     )
     sources = sources_field()
 
@@ -230,6 +251,16 @@ class NegotiationRoundSerializer(ModelValidatedSerializer):
             "note",
             "sources",
         ]
+
+    def to_internal_value(self, data: Any) -> Any:
+        # Checked before any delegate is validated: each costs a lookup of its economy.
+        delegates = data.get("delegates") if isinstance(data, dict) else None
+        if isinstance(delegates, list) and len(delegates) > MAX_DELEGATES:
+            raise serializers.ValidationError(
+                {"delegates": [f"Ensure this list has no more than {MAX_DELEGATES} items."]},
+                code="max_length",
+            )
+        return super().to_internal_value(data)
 
     def validate_delegates(self, value: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if self.partial:

@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from rest_framework.routers import DefaultRouter
 
 from agreements.api import views
+from agreements.api.changes import ChangesView
 
 router = DefaultRouter()
 router.register("economies", views.EconomyViewSet)
@@ -18,6 +19,7 @@ router.register("rates", views.RateViewSet)
 
 urlpatterns = [
     path("", include("agreements.api.engine_urls")),
+    path("changes/", ChangesView.as_view(), name="changes"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),

@@ -21,6 +21,7 @@ from rest_framework.response import Response
 
 from agreements.api import filters, params
 from agreements.api import serializers as s
+from agreements.api.conditional import ConditionalWrites
 from agreements.api.exceptions import ConflictAsError
 from agreements.api.renderers import CSVRenderer
 from agreements.models import (
@@ -44,6 +45,20 @@ def paginated(viewset: type[Any]) -> type[Any]:
         codes = ["null_characters_not_allowed", "surrogate_characters_not_allowed"]
         viewset = extend_validation_errors(codes, field_name="search", actions=["list"])(viewset)
     return viewset
+
+
+def bounded_lists(*names: str) -> Any:
+    """Documents the 400 for a list longer than its cap (relations.MAX_RELATED, and 200
+    delegates), which drf-standardized-errors does not read from list fields."""
+
+    def decorate(viewset: type[Any]) -> type[Any]:
+        for name in names:
+            viewset = extend_validation_errors(
+                ["max_length"], field_name=name, actions=["create", "update", "partial_update"]
+            )(viewset)
+        return viewset
+
+    return decorate
 
 
 @paginated
@@ -80,7 +95,7 @@ class ProductViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 @paginated
-class SourceViewSet(ConflictAsError, viewsets.ModelViewSet):
+class SourceViewSet(ConflictAsError, ConditionalWrites, viewsets.ModelViewSet):
     """Documents that facts were taken from."""
 
     queryset = Source.objects.all()
@@ -94,7 +109,8 @@ class SourceViewSet(ConflictAsError, viewsets.ModelViewSet):
 @extend_validation_errors(["invalid"], field_name="as_of", actions=["list", "retrieve"])
 @extend_schema_view(list=extend_schema(parameters=[params.AS_OF, params.PARTY]))
 @extend_schema_view(retrieve=extend_schema(parameters=[params.AS_OF]))
-class AgreementViewSet(ConflictAsError, viewsets.ModelViewSet):
+@bounded_lists("parties", "sources")
+class AgreementViewSet(ConflictAsError, ConditionalWrites, viewsets.ModelViewSet):
     """Deals, truces, frameworks and arrangements, with their extensions.
 
     `status` and `expires_on` are computed as known on `?as_of=` (default today): on
@@ -170,15 +186,18 @@ class AgreementViewSet(ConflictAsError, viewsets.ModelViewSet):
 
 
 @paginated
-# Errors about the delegation as a whole (a name twice, or null instead of a list); errors
-# inside one delegate are documented per field (`delegates.INDEX.name`).
+# Errors about the delegation as a whole (a name twice, null instead of a list, more than
+# 200); errors inside one delegate are documented per field (`delegates.INDEX.name`).
 @extend_validation_errors(
-    ["invalid", "null"], field_name="delegates", actions=["create", "update", "partial_update"]
+    ["invalid", "null", "max_length"],
+    field_name="delegates",
+    actions=["create", "update", "partial_update"],
 )
 @extend_validation_errors(  # A null where a delegate should be is named by its position.
     ["null"], field_name="delegates.INDEX", actions=["create", "update", "partial_update"]
 )
-class NegotiationRoundViewSet(ConflictAsError, viewsets.ModelViewSet):
+@bounded_lists("parties", "sources")
+class NegotiationRoundViewSet(ConflictAsError, ConditionalWrites, viewsets.ModelViewSet):
     """Negotiation rounds: where, when, who led each side, what came out."""
 
     queryset = NegotiationRound.objects.select_related(
@@ -192,7 +211,8 @@ class NegotiationRoundViewSet(ConflictAsError, viewsets.ModelViewSet):
 
 
 @paginated
-class CommitmentViewSet(ConflictAsError, viewsets.ModelViewSet):
+@bounded_lists("sources")
+class CommitmentViewSet(ConflictAsError, ConditionalWrites, viewsets.ModelViewSet):
     """Investment, purchase and market-access pledges."""
 
     queryset = Commitment.objects.select_related(
@@ -206,7 +226,8 @@ class CommitmentViewSet(ConflictAsError, viewsets.ModelViewSet):
 
 
 @paginated
-class MeasureViewSet(ConflictAsError, viewsets.ModelViewSet):
+@bounded_lists("excluded_origins", "products", "excluded_products", "sources")
+class MeasureViewSet(ConflictAsError, ConditionalWrites, viewsets.ModelViewSet):
     """Tariff measures: one duty set by one legal instrument for a scope, with its rates."""
 
     queryset = Measure.objects.select_related("agreement", "importer", "origin").prefetch_related(
@@ -230,7 +251,7 @@ class MeasureViewSet(ConflictAsError, viewsets.ModelViewSet):
         }
     )
 )
-class RateViewSet(ConflictAsError, viewsets.ModelViewSet):
+class RateViewSet(ConflictAsError, ConditionalWrites, viewsets.ModelViewSet):
     """Dated rate periods of measures. Two in-force periods of one measure never overlap.
 
     Add `format=csv` or send `Accept: text/csv` to a list for the page as CSV.
@@ -243,6 +264,11 @@ class RateViewSet(ConflictAsError, viewsets.ModelViewSet):
     search_fields = ["measure__title", "note"]
     ordering_fields = ["id", "valid_from", "rate"]
     ordering = ["id"]
+
+    def get_renderer_context(self) -> dict[str, Any]:
+        # The CSV columns of an empty page: the fields a row would have.
+        fields = s.RateSerializer().fields
+        return {**super().get_renderer_context(), "csv_header": list(fields)}
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         response = super().list(request, *args, **kwargs)

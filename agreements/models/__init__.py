@@ -24,3 +24,6 @@ __all__ = [
     "Source",
     "TimeStampedModel",
 ]
+
+# After the models: registering history creates one historical model per tracked model.
+from agreements.models import history  # noqa: F401

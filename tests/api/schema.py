@@ -14,16 +14,8 @@ SCHEMA_FILE = Path(__file__).resolve().parents[2] / "docs" / "openapi.yaml"
 
 
 def _to_json_schema(node: Any) -> Any:
-    """OpenAPI 3.0's `nullable: true` is not JSON Schema; turn it into a null alternative.
-
-    drf-standardized-errors names an error inside a list item `delegates.INDEX.name`, where
-    INDEX stands for the item's position; the answer says `delegates.0.name`.
-    """
+    """OpenAPI 3.0's `nullable: true` is not JSON Schema; turn it into a null alternative."""
     if isinstance(node, dict):
-        enum = node.get("enum")
-        if isinstance(enum, list) and len(enum) == 1 and ".INDEX" in str(enum[0]):
-            pattern = re.escape(str(enum[0])).replace("INDEX", "[0-9]+")
-            return {"type": "string", "pattern": f"^{pattern}$"}
         converted = {k: _to_json_schema(v) for k, v in node.items() if k != "nullable"}
         if node.get("nullable"):
             return {"anyOf": [converted, {"type": "null"}]}

@@ -1,0 +1,154 @@
+"""GET /api/v1/changes/: the audit history as a feed for clients that keep a copy in sync.
+
+A client remembers the `next` link of its last page and follows it later: the cursor encodes
+a position in the feed (agreements.audit.Position), not a page number, so changes written
+in between are neither skipped nor repeated.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+from typing import Any
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.utils.urls import replace_query_param
+from rest_framework.views import APIView
+
+from agreements import audit
+from agreements.api.schema import document_query_errors
+
+DEFAULT_PAGE_SIZE = 100
+MAX_PAGE_SIZE = 500
+
+
+def encode_cursor(position: audit.Position) -> str:
+    raw = f"{position.at.isoformat()}|{position.model}|{position.history_id}"
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(value: str) -> audit.Position:
+    """The position a cursor names; ValueError for anything this API did not issue."""
+    try:
+        raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)).decode()
+        at, model, history_id = raw.split("|")
+        position = audit.Position(dt.datetime.fromisoformat(at), model, int(history_id))
+    except (binascii.Error, UnicodeDecodeError, ValueError) as error:
+        raise ValueError("Not a cursor this feed issued.") from error
+    if position.at.tzinfo is None or model not in audit.MODEL_NAMES:
+        raise ValueError("Not a cursor this feed issued.")
+    return position
+
+
+class ChangesQuerySerializer(serializers.Serializer[Any]):
+    since = serializers.DateTimeField(
+        required=False,
+        help_text="ISO 8601 date-time: only changes at or after it (UTC when no offset is "
+        "given). Omit to start at the first recorded change.",
+    )
+    cursor = serializers.CharField(
+        required=False,
+        help_text="Opaque position from a previous page's `next`: the changes after it.",
+    )
+    page_size = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=MAX_PAGE_SIZE,
+        default=DEFAULT_PAGE_SIZE,
+        help_text=f"Changes per page, 1 to {MAX_PAGE_SIZE} (default {DEFAULT_PAGE_SIZE}).",
+    )
+
+    def validate_cursor(self, value: str) -> audit.Position:
+        try:
+            return decode_cursor(value)
+        except ValueError as error:
+            raise serializers.ValidationError(str(error), code="invalid") from error
+
+
+class ChangeSerializer(serializers.Serializer[Any]):
+    """One audited write (documentation of the JSON the view writes)."""
+
+    model = serializers.ChoiceField(
+        choices=audit.MODEL_NAMES, help_text="Kind of record that changed."
+    )
+    object_key = serializers.CharField(
+        help_text="The record's key as the API's URLs use it: the slug of an agreement, the "
+        "code of an economy or product, the numeric id otherwise."
+    )
+    action = serializers.ChoiceField(
+        choices=sorted(audit.ACTIONS.values()), help_text="What happened to the record."
+    )
+    changed_fields = serializers.ListField(
+        child=serializers.CharField(help_text="A field name of the record."),
+        allow_null=True,
+        help_text="Fields whose value changed (every field on creation, none on deletion); "
+        "null when the record's history starts with this change, so the change is unknown.",
+    )
+    actor = serializers.CharField(
+        allow_null=True,
+        help_text="Username of who made the change, shown to signed-in clients only; null "
+        "for anonymous readers and for changes made by commands (see `reason`).",
+    )
+    reason = serializers.CharField(
+        allow_null=True, help_text="Why, when recorded: e.g. `seed_data` for the loader."
+    )
+    changed_at = serializers.DateTimeField(help_text="When the change was written (UTC).")
+
+
+class ChangesPageSerializer(serializers.Serializer[Any]):
+    next = serializers.URLField(
+        help_text="URL of the changes after this page. Always present: when `has_more` is "
+        "false you are up to date; keep this URL and ask it again later for newer changes."
+    )
+    has_more = serializers.BooleanField(
+        help_text="Whether more changes were already waiting after this page."
+    )
+    results = ChangeSerializer(many=True, help_text="The changes, oldest first.")
+
+
+@document_query_errors
+class ChangesView(APIView):
+    """Every write to the data (API, admin, commands, bulk loads), oldest first.
+
+    Cursor-paginated: follow `next` while `has_more` is true. Then keep the last `next`
+    and ask it again later: it answers only the changes written since.
+    """
+
+    query_serializer_class = ChangesQuerySerializer
+
+    @extend_schema(parameters=[ChangesQuerySerializer], responses=ChangesPageSerializer)
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        query = ChangesQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        params = query.validated_data
+        size = params["page_size"]
+        # One more than the page: whether a next page exists without a count query.
+        found = audit.changes(since=params.get("since"), after=params.get("cursor"), limit=size + 1)
+        page, more = found[:size], len(found) > size
+        # Staff usernames are for colleagues, not for every anonymous reader of the feed.
+        show_actor = bool(request.user and request.user.is_authenticated)
+        next_url = request.build_absolute_uri()  # Nothing new yet: ask the same again later.
+        if page:
+            next_url = replace_query_param(next_url, "cursor", encode_cursor(page[-1].position))
+        return Response(
+            {
+                "next": next_url,
+                "has_more": more,
+                "results": [
+                    {
+                        "model": change.model,
+                        "object_key": change.object_key,
+                        "action": change.action,
+                        "changed_fields": change.changed_fields,
+                        "actor": change.actor if show_actor else None,
+                        "reason": change.reason,
+                        "changed_at": change.position.at,
+                    }
+                    for change in page
+                ],
+            }
+        )

@@ -1,0 +1,44 @@
+"""Audit history: every tracked model gets a historical table kept by django-simple-history.
+
+Registered here rather than on each model so the list of what is audited, and which
+many-to-many scopes are snapshotted with it, reads in one place. Each save, delete and
+many-to-many change through the ORM writes a historical row with who (the request's user,
+or none for a command), when, what (`+` created, `~` changed, `-` deleted) and why (the
+change reason, e.g. `seed_data`). Bulk writes must go through simple-history's
+`bulk_create_with_history` / `bulk_update_with_history`, which our bulk paths do.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from simple_history import register
+
+from agreements.models.agreements import Agreement, Extension
+from agreements.models.commitments import Commitment
+from agreements.models.economies import BlocMembership, Economy
+from agreements.models.measures import Measure, Rate
+from agreements.models.products import Product
+from agreements.models.rounds import Delegate, NegotiationRound
+from agreements.models.sources import Source
+
+# Model -> the many-to-many fields whose membership is part of the record's meaning (a
+# measure's product scope, an agreement's parties) and is therefore versioned with it.
+TRACKED: dict[type[models.Model], tuple[str, ...]] = {
+    Economy: (),
+    BlocMembership: (),
+    Product: (),
+    Source: (),
+    Agreement: ("parties", "sources"),
+    Extension: ("sources",),
+    NegotiationRound: ("parties", "sources"),
+    Delegate: (),
+    Commitment: ("sources",),
+    Measure: ("excluded_origins", "products", "excluded_products", "sources"),
+    Rate: (),
+}
+
+# Bookkeeping columns: they change on every save, so they are never "what changed".
+UNTRACKED_FIELDS = ("created_at", "updated_at")
+
+for _model, _m2m in TRACKED.items():
+    register(_model, app="agreements", m2m_fields=list(_m2m))

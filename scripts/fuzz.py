@@ -1,0 +1,138 @@
+"""Schemathesis against the live app, from the committed schema (`make fuzz`).
+
+Starts the production stack (gunicorn, DEBUG off) on a throwaway database with the real data
+and an editor's token, then lets schemathesis call every operation of docs/openapi.yaml,
+writes included. It fails on any server error and on any answer the schema does not allow.
+The seed and the number of examples are fixed, so a run is repeatable and bounded.
+
+DATABASE_URL, when set, names the database to use (CI passes a throwaway PostgreSQL one);
+otherwise a temporary SQLite file is created and removed.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+SEED = os.environ.get("FUZZ_SEED", "20250512")  # The Geneva truce's start, as good as any.
+EXAMPLES = os.environ.get("FUZZ_EXAMPLES", "15")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def manage(env: dict[str, str], *args: str) -> str:
+    result = subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return result.stdout
+
+
+def wait_until_up(url: str, server: subprocess.Popen[bytes]) -> None:
+    for _ in range(100):
+        if server.poll() is not None:
+            raise SystemExit("gunicorn exited before serving")
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit(f"{url} did not answer in 20 s")
+
+
+def main() -> int:
+    workdir = Path(tempfile.mkdtemp(prefix="tradeapi-fuzz-"))
+    port = free_port()
+    env = {
+        **os.environ,
+        "DEBUG": "0",
+        "SECRET_KEY": secrets.token_urlsafe(48),
+        "ALLOWED_HOSTS": "127.0.0.1",
+        # Plain HTTP on loopback: the TLS settings are checked by `check --deploy` instead.
+        "SECURE_SSL_REDIRECT": "0",
+        "SECURE_COOKIES": "0",
+        # Schemathesis sends thousands of requests a minute from one address.
+        "THROTTLE_ANON": "none",
+        "THROTTLE_USER": "none",
+    }
+    env.setdefault("DATABASE_URL", f"sqlite:///{workdir / 'fuzz.sqlite3'}")
+    env["STATIC_ROOT"] = str(workdir / "static")
+    manage(env, "collectstatic", "--no-input", "-v0")
+    manage(env, "migrate", "--no-input", "-v0")
+    manage(env, "seed_data", "-v0")
+    token = manage(
+        env,
+        "shell",
+        "-c",
+        "from django.contrib.auth.models import Group, User; "
+        "from rest_framework.authtoken.models import Token; "
+        "u, _ = User.objects.get_or_create(username='fuzz-editor'); "
+        "u.groups.add(Group.objects.get(name='editors')); "
+        "print(Token.objects.get_or_create(user=u)[0].key)",
+    ).split()[-1]
+    server = subprocess.Popen(
+        [
+            str(BIN / "gunicorn"),
+            "tradeapi.wsgi",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "2",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    try:
+        wait_until_up(f"http://127.0.0.1:{port}/api/v1/economies/US/", server)
+        command = [
+            str(BIN / "schemathesis"),
+            "run",
+            str(ROOT / "docs" / "openapi.yaml"),
+            "--url",
+            f"http://127.0.0.1:{port}",
+            "--header",
+            f"Authorization: Token {token}",
+            "--checks",
+            "not_a_server_error,response_schema_conformance,status_code_conformance,"
+            "content_type_conformance,response_headers_conformance",
+            "--seed",
+            SEED,
+            "--max-examples",
+            EXAMPLES,
+            "--generation-deterministic",
+            "--workers",
+            "2",
+            "--request-timeout",
+            "30",
+            "--continue-on-failure",
+            "--report-dir",
+            str(workdir / "report"),
+            *sys.argv[1:],
+        ]
+        return subprocess.run(command, cwd=ROOT, env=env, check=False).returncode
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
