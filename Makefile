@@ -24,10 +24,12 @@ run: install
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 # Production: gunicorn (WORKERS processes) with whitenoise for static files and DEBUG off.
-# Needs SECRET_KEY in the environment; refuses to start on a failed deployment check.
+# Needs SECRET_KEY in the environment; refuses to start on a failed deployment check
+# (CHECK_LEVEL=ERROR only for a trial over plain HTTP, where the TLS warnings are expected).
 WORKERS ?= 4
+CHECK_LEVEL ?= WARNING
 serve: install
-	DEBUG=0 $(PY) manage.py check --deploy --fail-level WARNING
+	DEBUG=0 $(PY) manage.py check --deploy --fail-level $(CHECK_LEVEL)
 	DEBUG=0 $(PY) manage.py migrate --no-input
 	DEBUG=0 $(PY) manage.py collectstatic --no-input -v0
 	DEBUG=0 $(VENV)/bin/gunicorn tradeapi.wsgi --bind 127.0.0.1:$(PORT) --workers $(WORKERS) \

@@ -17,22 +17,33 @@ PROBE = (
 )
 
 
-def run_settings(**env: str) -> subprocess.CompletedProcess[str]:
-    """Import the settings in a fresh interpreter, with only `env` on top of a clean base."""
+def run_python(
+    args: list[str], env: dict[str, str], keep_database: bool = False
+) -> subprocess.CompletedProcess[str]:
+    """Run `python *args` in the project, with only `env` on top of a base environment
+    stripped of every setting these tests vary."""
+    varied = {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS"} | (
+        set() if keep_database else {"DATABASE_URL"}
+    )
     base = {
         key: value
         for key, value in os.environ.items()
-        if key not in {"DEBUG", "SECRET_KEY", "DATABASE_URL", "ALLOWED_HOSTS"}
+        if key not in varied and not key.startswith(("SECURE_", "THROTTLE_", "CORS_"))
     }
     base["DJANGO_SETTINGS_MODULE"] = "tradeapi.settings"
     return subprocess.run(
-        [sys.executable, "-c", PROBE],
+        [sys.executable, *args],
         cwd=ROOT,
         env={**base, **env},
         capture_output=True,
         text=True,
         check=False,
     )
+
+
+def run_settings(**env: str) -> subprocess.CompletedProcess[str]:
+    """Import the settings in a fresh interpreter."""
+    return run_python(["-c", PROBE], env)
 
 
 def test_development_defaults_to_sqlite_in_the_project() -> None:
@@ -84,20 +95,7 @@ PRODUCTION = {"DEBUG": "0", "SECRET_KEY": "k" * 20 + "-production-secret-" + "z"
 
 
 def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    base = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("SECURE_", "THROTTLE_", "CORS_"))
-        and key not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS"}
-    }
-    return subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env={**base, **env},
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    return run_python(["manage.py", *args], env, keep_database=True)
 
 
 def test_production_passes_the_deployment_check() -> None:
@@ -132,14 +130,5 @@ def test_throttle_rates_come_from_the_environment() -> None:
         "import django; from django.conf import settings; django.setup(); "
         "print(settings.REST_FRAMEWORK['DEFAULT_THROTTLE_RATES'])"
     )
-    base = {k: v for k, v in os.environ.items() if not k.startswith("THROTTLE_")}
-    env = {**base, "DJANGO_SETTINGS_MODULE": "tradeapi.settings", "THROTTLE_ANON": "5/second"}
-    result = subprocess.run(
-        [sys.executable, "-c", probe],
-        cwd=ROOT,
-        env={**env, "THROTTLE_USER": "none"},
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    result = run_python(["-c", probe], {"THROTTLE_ANON": "5/second", "THROTTLE_USER": "none"})
     assert result.stdout.strip() == "{'anon': '5/second', 'user': None}", result.stderr

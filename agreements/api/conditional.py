@@ -14,14 +14,13 @@ from typing import Any
 
 from django.db import models, transaction
 from django.utils.http import parse_etags, quote_etag
-from drf_standardized_errors.openapi_serializers import ClientErrorEnum
-from rest_framework import serializers, status
+from rest_framework import status
 from rest_framework.exceptions import APIException
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-WRITE_METHODS = frozenset({"PUT", "PATCH", "DELETE"})
+from agreements.api.exceptions import single_error_response
 
 
 def etag_of(body: bytes) -> str:
@@ -42,37 +41,17 @@ class PreconditionFailedCode(models.TextChoices):
     PRECONDITION_FAILED = "precondition_failed", "Precondition failed"
 
 
-class Error412Serializer(serializers.Serializer[Any]):
-    code = serializers.ChoiceField(
-        choices=PreconditionFailedCode.choices, help_text="Always `precondition_failed`."
-    )
-    detail = serializers.CharField(help_text="Human-readable message.")
-    attr = serializers.CharField(allow_null=True, help_text="Always null.")
-
-
-class ErrorResponse412Serializer(serializers.Serializer[Any]):
-    type = serializers.ChoiceField(choices=ClientErrorEnum.choices, help_text="`client_error`.")
-    # Shadows Serializer.errors on purpose: the field must be called `errors` in the body.
-    errors = Error412Serializer(many=True, help_text="One error.")  # type: ignore[assignment]
+ErrorResponse412Serializer = single_error_response(412, PreconditionFailedCode)
 
 
 class PayloadTooLargeCode(models.TextChoices):
     REQUEST_TOO_LARGE = "request_too_large", "Request too large"
 
 
-class Error413Serializer(serializers.Serializer[Any]):
-    code = serializers.ChoiceField(
-        choices=PayloadTooLargeCode.choices, help_text="Always `request_too_large`."
-    )
-    detail = serializers.CharField(help_text="Human-readable message with both sizes.")
-    attr = serializers.CharField(allow_null=True, help_text="Always null.")
-
-
-class ErrorResponse413Serializer(serializers.Serializer[Any]):
-    """Documents tradeapi.middleware.RequestBodyLimitMiddleware's answer."""
-
-    type = serializers.ChoiceField(choices=ClientErrorEnum.choices, help_text="`client_error`.")
-    errors = Error413Serializer(many=True, help_text="One error.")  # type: ignore[assignment]
+# Documents tradeapi.middleware.RequestBodyLimitMiddleware's answer.
+ErrorResponse413Serializer = single_error_response(
+    413, PayloadTooLargeCode, "Human-readable message with both sizes."
+)
 
 
 class ConditionalWrites:
@@ -82,18 +61,24 @@ class ConditionalWrites:
     with it, the record's current representation must have that ETag, `*` matching any.
     """
 
+    # Set while update() or destroy() runs. Not the request method: DRF's OPTIONS answer
+    # calls get_object() under a pretend PUT to describe the form, outside any transaction.
+    writing = False
+
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         with transaction.atomic():
+            self.writing = True
             return super().update(request, *args, **kwargs)  # type: ignore[misc]
 
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         with transaction.atomic():
+            self.writing = True
             return super().destroy(request, *args, **kwargs)  # type: ignore[misc]
 
     def get_object(self) -> Any:
         instance = super().get_object()  # type: ignore[misc]
         request: Request = self.request  # type: ignore[attr-defined]
-        if request.method not in WRITE_METHODS:
+        if not self.writing:
             return instance
         # Lock the row until the write commits: a second writer waits here, then reads the
         # first one's result and fails the check below instead of overwriting it. The first

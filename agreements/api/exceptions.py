@@ -21,16 +21,37 @@ class ConflictCode(models.TextChoices):
     CONFLICT = "conflict", "Conflict"
 
 
-class Error409Serializer(serializers.Serializer[Any]):
-    code = serializers.ChoiceField(choices=ConflictCode.choices, help_text="Always `conflict`.")
-    detail = serializers.CharField(help_text="Human-readable message.")
-    attr = serializers.CharField(allow_null=True, help_text="Always null.")
+def single_error_response(
+    status_code: int, codes: type[models.TextChoices], detail: str = "Human-readable message."
+) -> type[serializers.Serializer[Any]]:
+    """The schema of an error answer with exactly one error, for the codes drf-standardized-
+    errors does not know (409, 412, 413): `ErrorResponse<status>` holding one `Error<status>`.
+
+    The classes are built here so the three answers cannot drift apart in shape.
+    """
+    only = ", ".join(f"`{value}`" for value in codes.values)
+    error = type(
+        f"Error{status_code}Serializer",
+        (serializers.Serializer,),
+        {
+            "code": serializers.ChoiceField(choices=codes.choices, help_text=f"Always {only}."),
+            "detail": serializers.CharField(help_text=detail),
+            "attr": serializers.CharField(allow_null=True, help_text="Always null."),
+        },
+    )
+    return type(
+        f"ErrorResponse{status_code}Serializer",
+        (serializers.Serializer,),
+        {
+            "type": serializers.ChoiceField(
+                choices=ClientErrorEnum.choices, help_text="`client_error`."
+            ),
+            "errors": error(many=True, help_text="One error."),
+        },
+    )
 
 
-class ErrorResponse409Serializer(serializers.Serializer[Any]):
-    type = serializers.ChoiceField(choices=ClientErrorEnum.choices, help_text="`client_error`.")
-    # Shadows Serializer.errors on purpose: the field must be called `errors` in the body.
-    errors = Error409Serializer(many=True, help_text="One error.")  # type: ignore[assignment]
+ErrorResponse409Serializer = single_error_response(409, ConflictCode)
 
 
 class ConflictAsError:

@@ -123,3 +123,13 @@ def test_concurrent_overlapping_inserts_leave_exactly_one(server: Server) -> Non
         assert answer["type"] in {"validation_error", "client_error"}
         assert answer["errors"][0]["detail"]
     assert Rate.objects.filter(measure=measure).count() == before + 1
+
+
+def test_options_on_a_record_describes_it_without_locking_it(server: Server) -> None:
+    # DRF's OPTIONS answer fetches the record as if for a PUT, outside any transaction.
+    source = Source.objects.order_by("pk").first()
+    assert source is not None
+    path = f"/api/v1/sources/{source.pk}/"
+    status, _, body = server.call("OPTIONS", path, **{"If-Match": '"stale"'})
+    assert status == 200
+    assert "PUT" in body["actions"]
