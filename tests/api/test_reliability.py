@@ -14,8 +14,18 @@ from tests.api.test_writes import rate_payload
 pytestmark = pytest.mark.django_db
 
 READS = [
+    "/api/v1/economies/",
+    "/api/v1/economies/US/",
+    "/api/v1/products/?search=9503",
+    "/api/v1/products/950300/",
+    "/api/v1/sources/",
+    "/api/v1/rounds/",
+    "/api/v1/commitments/",
+    "/api/v1/measures/",
+    "/api/v1/rates/",
     "/api/v1/agreements/",
     "/api/v1/agreements/us-cn-geneva-truce/",
+    "/api/v1/agreements/us-cn-geneva-truce/timeline/",
     "/api/v1/rates/?format=csv",
     "/api/v1/rates/effective/?importer=US&origin=CN&hs=950300&date=2025-05-20",
     "/api/v1/rates/timeline/?importer=US&origin=CN&hs=950300&from=2025-01-01&to=2025-12-31",
