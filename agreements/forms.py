@@ -8,12 +8,7 @@ from django import forms
 from django.utils import timezone
 
 from agreements.engine import Scenario
-from agreements.validators import (
-    normalize_economy_code,
-    normalize_hs_code,
-    validate_economy_code,
-    validate_hs_code,
-)
+from agreements.validators import clean_economy_code, clean_hs_code
 
 
 class EffectiveRateForm(forms.Form):
@@ -26,20 +21,13 @@ class EffectiveRateForm(forms.Form):
     scenario = forms.ChoiceField(choices=[(s.value, s.value) for s in Scenario])
 
     def clean_importer(self) -> str:
-        return self._economy("importer")
+        return clean_economy_code(self.cleaned_data["importer"])
 
     def clean_origin(self) -> str:
-        return self._economy("origin")
+        return clean_economy_code(self.cleaned_data["origin"])
 
     def clean_hs(self) -> str:
-        code = normalize_hs_code(self.cleaned_data["hs"])
-        validate_hs_code(code)
-        return code
-
-    def _economy(self, field: str) -> str:
-        code = normalize_economy_code(self.cleaned_data[field])
-        validate_economy_code(code)
-        return code
+        return clean_hs_code(self.cleaned_data["hs"])
 
     def cleaned(self) -> dict[str, Any]:
         return dict(self.cleaned_data)

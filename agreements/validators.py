@@ -31,6 +31,21 @@ def normalize_economy_code(value: str) -> str:
     return value.strip().upper()
 
 
+def clean_economy_code(value: str) -> str:
+    """An economy code as typed (any case, spaces around) to its stored form, or
+    ValidationError; for the admin's and the command's input (the API has its own fields)."""
+    code = normalize_economy_code(value)
+    validate_economy_code(code)
+    return code
+
+
+def clean_hs_code(value: str) -> str:
+    """An HS code as typed (`9503.00`, `9503 00`) to its stored form, or ValidationError."""
+    code = normalize_hs_code(value)
+    validate_hs_code(code)
+    return code
+
+
 def hs_prefixes(code: str) -> list[str]:
     """Every code a measure may name to cover `code`: its 2-digit chapter up to itself."""
     return [code[:length] for length in range(2, len(code) + 1)]

@@ -11,12 +11,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from agreements import engine
-from agreements.validators import (
-    normalize_economy_code,
-    normalize_hs_code,
-    validate_economy_code,
-    validate_hs_code,
-)
+from agreements.validators import clean_economy_code, clean_hs_code
 
 
 def _date(value: str) -> dt.date:
@@ -39,19 +34,17 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        importer = normalize_economy_code(options["importer"])
-        origin = normalize_economy_code(options["origin"])
-        hs = normalize_hs_code(options["hs"])
-        checks = (
-            ("importer", importer, validate_economy_code),
-            ("origin", origin, validate_economy_code),
-            ("hs", hs, validate_hs_code),
-        )
-        for name, value, validate in checks:
+        cleaned = {}
+        for name, clean in (
+            ("importer", clean_economy_code),
+            ("origin", clean_economy_code),
+            ("hs", clean_hs_code),
+        ):
             try:
-                validate(value)
+                cleaned[name] = clean(options[name])
             except ValidationError as error:
                 raise CommandError(f"{name}: {' '.join(error.messages)}") from error
+        importer, origin, hs = cleaned["importer"], cleaned["origin"], cleaned["hs"]
         try:
             result = engine.effective_rate(
                 importer=importer,
