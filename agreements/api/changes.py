@@ -12,6 +12,7 @@ import binascii
 import datetime as dt
 from typing import Any
 
+from django.utils.cache import patch_vary_headers
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
@@ -134,7 +135,7 @@ class ChangesView(APIView):
         next_url = request.build_absolute_uri()  # Nothing new yet: ask the same again later.
         if page:
             next_url = replace_query_param(next_url, "cursor", encode_cursor(page[-1].position))
-        return Response(
+        response = Response(
             {
                 "next": next_url,
                 "has_more": more,
@@ -152,3 +153,7 @@ class ChangesView(APIView):
                 ],
             }
         )
+        # The body depends on who asks (actors are shown to signed-in readers only): a shared
+        # cache must not hand one reader's answer to another.
+        patch_vary_headers(response, ["Authorization", "Cookie"])
+        return response

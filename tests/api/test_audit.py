@@ -60,6 +60,10 @@ def test_anonymous_readers_see_no_usernames(editor: Any, anonymous: Any) -> None
     editor.post("/api/v1/rates/", rate_payload(), format="json")
     assert [c["actor"] for c in feed_since(anonymous, start)] == [None]
     assert [c["actor"] for c in feed_since(editor, start)] == ["editor"]
+    # So a shared cache keeps the two answers apart.
+    vary = anonymous.get("/api/v1/changes/")["Vary"]
+    assert "Authorization" in vary
+    assert "Cookie" in vary
 
 
 def test_an_admin_edit_records_the_staff_user(admin_client: Client, admin_user: User) -> None:
