@@ -252,6 +252,10 @@ REST_FRAMEWORK = {
     ],
     # Requests per client (IP address when anonymous, account when signed in), as DRF rate
     # strings ("120/minute"); "none" switches a limit off.
+    # How many proxies in front append to X-Forwarded-For. 0 (the default) ignores the
+    # header, which a client can set to anything, and counts by the connection's address;
+    # behind one load balancer set TRUSTED_PROXIES=1.
+    "NUM_PROXIES": env_int("TRUSTED_PROXIES", 0),
     "DEFAULT_THROTTLE_RATES": {
         "anon": throttle_rate("THROTTLE_ANON", "120/minute"),
         "user": throttle_rate("THROTTLE_USER", "1200/minute"),

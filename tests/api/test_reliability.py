@@ -120,6 +120,21 @@ def test_anonymous_clients_are_throttled_with_retry_after(settings: Any) -> None
     cache.clear()
 
 
+def test_a_forged_forwarded_for_header_does_not_escape_the_limit(settings: Any) -> None:
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"anon": "2/minute", "user": None},
+    }
+    cache.clear()
+    client = APIClient()
+    statuses = [
+        client.get("/api/v1/economies/US/", HTTP_X_FORWARDED_FOR=f"10.0.0.{n}").status_code
+        for n in range(3)
+    ]
+    assert statuses == [200, 200, 429]
+    cache.clear()
+
+
 def test_signed_in_clients_have_their_own_limit(settings: Any, editor: Any) -> None:
     settings.REST_FRAMEWORK = {
         **settings.REST_FRAMEWORK,
