@@ -117,7 +117,11 @@ def _after(position: Position | None, name: str, since: dt.datetime | None) -> Q
 
 
 def _next_rows(
-    model: type[models.Model], after: Position | None, since: dt.datetime | None, limit: int
+    model: type[models.Model],
+    after: Position | None,
+    since: dt.datetime | None,
+    until: dt.datetime | None,
+    limit: int,
 ) -> list[Any]:
     history = _history_model(model)
     name, _ = FEED_NAMES[model]
@@ -135,6 +139,7 @@ def _next_rows(
     )
     return list(
         history.objects.filter(_after(after, name, since))
+        .filter(Q() if until is None else Q(history_date__lte=until))
         .select_related("history_user")
         .annotate(previous_id=Subquery(previous))
         .order_by("history_date", "history_id")[:limit]
@@ -199,12 +204,17 @@ def _describe(model: type[models.Model], rows: list[Any]) -> Iterator[Change]:
 
 
 def changes(
-    *, since: dt.datetime | None = None, after: Position | None = None, limit: int = 100
+    *,
+    since: dt.datetime | None = None,
+    after: Position | None = None,
+    until: dt.datetime | None = None,
+    limit: int = 100,
 ) -> list[Change]:
-    """The first `limit` changes at or after `since` and strictly after `after`, in order."""
+    """The first `limit` changes at or after `since`, strictly after `after` and at or
+    before `until`, in order."""
     candidates: list[tuple[Position, type[models.Model], Any]] = []
     for model, (name, _) in FEED_NAMES.items():
-        for row in _next_rows(model, after, since, limit):
+        for row in _next_rows(model, after, since, until, limit):
             candidates.append((Position(row.history_date, name, row.history_id), model, row))
     page = heapq.nsmallest(limit, candidates, key=lambda item: item[0])
     by_model: dict[type[models.Model], list[Any]] = defaultdict(list)

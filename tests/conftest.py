@@ -33,6 +33,13 @@ def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _feed_without_delay(settings: Any) -> None:
+    """Tests read their own writes from the changes feed at once; the delay has its own
+    test (tests/api/test_audit.py)."""
+    settings.CHANGES_FEED_DELAY_SECONDS = 0
+
+
+@pytest.fixture(autouse=True)
 def _unthrottled(settings: Any) -> None:
     """Tests fire hundreds of requests from one address within seconds; the throttling
     tests (tests/api/test_reliability.py) switch the limits back on with their own rates."""

@@ -228,6 +228,10 @@ SIMPLE_HISTORY_DATE_INDEX = "composite"
 # The admin shows history read-only: a revert would restore fields but not the related rows
 # (rates, delegates) that give a record its meaning, so corrections are made as new edits.
 SIMPLE_HISTORY_REVERT_DISABLED = True
+# The changes feed serves changes once they are this old: longer than a request's
+# transaction can last (gunicorn's 30 s worker timeout ends any request), so a change that
+# commits late can never land behind a client's cursor.
+CHANGES_FEED_DELAY_SECONDS = env_int("CHANGES_FEED_DELAY_SECONDS", 30)
 
 REST_FRAMEWORK = {
     "DEFAULT_VERSIONING_CLASS": "rest_framework.versioning.URLPathVersioning",

@@ -12,6 +12,8 @@ import binascii
 import datetime as dt
 from typing import Any
 
+from django.conf import settings
+from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
@@ -116,7 +118,9 @@ class ChangesView(APIView):
     """Every write to the data (API, admin, commands, bulk loads), oldest first.
 
     Cursor-paginated: follow `next` while `has_more` is true. Then keep the last `next`
-    and ask it again later: it answers only the changes written since.
+    and ask it again later: it answers only the changes written since. Changes appear once
+    they are 30 seconds old (the server's CHANGES_FEED_DELAY_SECONDS), so that a change
+    committed late by a slow transaction is never behind a client's cursor.
     """
 
     query_serializer_class = ChangesQuerySerializer
@@ -127,8 +131,15 @@ class ChangesView(APIView):
         query.is_valid(raise_exception=True)
         params = query.validated_data
         size = params["page_size"]
+        # A change is stamped when it is saved but seen when its transaction commits, so a
+        # long transaction can commit a change older than one a client has already passed.
+        # Holding back the newest seconds, longer than any request's transaction may run,
+        # means a cursor never moves past a change that is still to appear.
+        settled = timezone.now() - dt.timedelta(seconds=settings.CHANGES_FEED_DELAY_SECONDS)
         # One more than the page: whether a next page exists without a count query.
-        found = audit.changes(since=params.get("since"), after=params.get("cursor"), limit=size + 1)
+        found = audit.changes(
+            since=params.get("since"), after=params.get("cursor"), until=settled, limit=size + 1
+        )
         page, more = found[:size], len(found) > size
         # Staff usernames are for colleagues, not for every anonymous reader of the feed.
         show_actor = bool(request.user and request.user.is_authenticated)

@@ -177,3 +177,18 @@ def test_bad_feed_parameters_are_400s_naming_them(anonymous: Any, query: str, at
     response = anonymous.get(f"/api/v1/changes/?{query}")
     assert response.status_code == 400
     assert response.json()["errors"][0]["attr"] == attr
+
+
+def test_the_newest_changes_wait_until_they_are_settled(editor: Any, settings: Any) -> None:
+    body = editor.get("/api/v1/changes/?page_size=500&since=2000-01-01T00:00:00Z").json()
+    while body["has_more"]:
+        body = editor.get(body["next"]).json()
+    caught_up = body["next"]
+    settings.CHANGES_FEED_DELAY_SECONDS = 60
+    created = editor.post("/api/v1/rates/", rate_payload(), format="json").json()
+    # Too fresh: a slower transaction could still commit a change stamped before it.
+    assert editor.get(caught_up).json()["results"] == []
+    settings.CHANGES_FEED_DELAY_SECONDS = 0  # As if a minute had passed.
+    assert [c["object_key"] for c in editor.get(caught_up).json()["results"]] == [
+        str(created["id"])
+    ]
