@@ -147,7 +147,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
         f"-c statement_timeout={env_int('DB_STATEMENT_TIMEOUT_MS', 15000)}"
     )
-
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # SQLite has no row locks: IMMEDIATE takes the write lock when a transaction begins, so
     # a read-check-write (If-Match) cannot interleave with another writer; the timeout makes

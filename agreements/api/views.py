@@ -266,9 +266,13 @@ class RateViewSet(ConflictAsError, ConditionalWrites, viewsets.ModelViewSet):
     ordering = ["id"]
 
     def get_renderer_context(self) -> dict[str, Any]:
-        # The CSV columns of an empty page: the fields a row would have.
-        fields = s.RateSerializer().fields
-        return {**super().get_renderer_context(), "csv_header": list(fields)}
+        context = super().get_renderer_context()
+        accepted = getattr(self.request, "accepted_renderer", None)
+        if accepted is not None and accepted.format == "csv":
+            # The CSV columns of an empty page: the fields a row would have. Built only for
+            # CSV: a serializer deep-copies its fields, wasted on every JSON answer.
+            context["csv_header"] = list(s.RateSerializer().fields)
+        return context
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         response = super().list(request, *args, **kwargs)

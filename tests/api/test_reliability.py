@@ -178,3 +178,12 @@ def test_cors_allows_configured_origins_only(settings: Any, anonymous: Any) -> N
     )
     assert preflight.status_code == 200
     assert "if-match" in preflight["Access-Control-Allow-Headers"]
+
+
+def test_an_empty_csv_page_still_has_its_header_row(anonymous: Any) -> None:
+    response = anonymous.get("/api/v1/rates/?format=csv&active_on=1900-01-01")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    header = response.content.decode().splitlines()
+    assert header[0].split(",")[:3] == ["id", "measure", "rate"]
+    assert len(header) == 1
