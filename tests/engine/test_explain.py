@@ -10,8 +10,7 @@ from typing import Any
 import pytest
 from django.db import connection
 
-from agreements import rate_queries
-from agreements.engine import effective_rate
+from agreements.engine import effective_rate, queries
 from agreements.models import Measure, Product, Rate
 
 pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
@@ -70,7 +69,7 @@ def plan_of(query: str, params: list[Any]) -> str:
 @pytest.mark.usefixtures("large_tables")
 def test_candidate_query_uses_indexes_on_a_large_table() -> None:
     assert Rate.objects.count() >= MEASURES * PERIODS
-    query, params = rate_queries.candidates_sql(
+    query, params = queries.candidates_sql(
         importer="FR",
         origins=["DE", "EU"],
         prefixes=["95", "950", "9503", "95030", "950300"],
@@ -94,5 +93,5 @@ def test_a_lookup_on_the_large_table_still_costs_at_most_three_queries(
     with django_assert_max_num_queries(3):
         result = effective_rate(importer="FR", origin="DE", hs="950300", on=dt.date(2016, 1, 1))
     # Some all-goods measures on EU or all origins reach German toys: the data is really read.
-    assert result.components
-    assert all(c.valid_from <= dt.date(2016, 1, 1) for c in result.components)
+    assert result.duty.components
+    assert all(c.valid_from <= dt.date(2016, 1, 1) for c in result.duty.components)
