@@ -244,6 +244,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["tradeapi.api.parsers.JSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_FILTER_BACKENDS": [
+        "tradeapi.api.filters.KnownParametersFilter",
         "django_filters.rest_framework.DjangoFilterBackend",
         "tradeapi.api.filters.NamedSearchFilter",
         "tradeapi.api.filters.StrictOrderingFilter",
@@ -339,6 +340,7 @@ SPECTACULAR_SETTINGS = {
         "drf_standardized_errors.openapi_hooks.postprocess_schema_enums",
         "tradeapi.api.schema.index_attrs_as_patterns",
         "tradeapi.api.schema.describe_generated_parts",
+        "tradeapi.api.schema.document_unknown_parameters",
     ],
 }
 

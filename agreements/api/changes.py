@@ -23,6 +23,7 @@ from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
 from agreements import audit
+from tradeapi.api.serializers import validate_query
 
 DEFAULT_PAGE_SIZE = 100
 MAX_PAGE_SIZE = 500
@@ -125,9 +126,7 @@ class ChangesView(APIView):
 
     @extend_schema(parameters=[ChangesQuerySerializer], responses=ChangesPageSerializer)
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        query = ChangesQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        params = query.validated_data
+        params = validate_query(ChangesQuerySerializer(), request.query_params)
         size = params["page_size"]
         # A change is stamped when it is saved but seen when its transaction commits, so a
         # long transaction can commit a change older than one a client has already passed.

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import fields
+from dataclasses import fields, replace
 from decimal import Decimal
 from typing import Any, ClassVar, TypeVar
 
@@ -23,11 +23,15 @@ from rest_framework.views import APIView
 
 from agreements import engine
 from agreements.api.inputs import EconomyCodeField, HSCodeField
+from agreements.models.choices import MeasureBasis
 from tradeapi.api.renderers import CSVRenderer
+from tradeapi.api.serializers import validate_query
 
 # Query parameters and answers.
 
 MAX_TIMELINE_DAYS = 366 * 50
+# As the models store claims (upper case), but accepting the case a client types.
+CLAIM_INPUT_REGEX = r"^[A-Za-z][A-Za-z0-9]{0,4}[+*]?$"
 
 
 def rate_field(help_text: str, *, allow_null: bool = False) -> serializers.DecimalField:
@@ -52,6 +56,19 @@ class ShipmentQuerySerializer(serializers.Serializer[Any]):
     origin = EconomyCodeField(help_text="Country of origin of the goods, e.g. CN.")
     hs = HSCodeField(
         help_text="HS code of the goods, 2 to 10 digits; dots and spaces are ignored (8542.31)."
+    )
+    claim = serializers.ListField(
+        child=serializers.RegexField(
+            CLAIM_INPUT_REGEX,
+            max_length=6,
+            error_messages={"invalid": "A claim is a program indicator, e.g. S, KR or A+."},
+        ),
+        required=False,
+        default=list,
+        max_length=20,
+        help_text="A preference the shipment claims, as the importer's tariff prints its "
+        "program indicator (US: `S` for USMCA, `KR`, `AU`, `A+`, ...), case-insensitive; "
+        "repeat it for several (`claim=S&claim=A`). None by default.",
     )
     scenario = serializers.ChoiceField(
         choices=[(s.value, s.value) for s in engine.Scenario],
@@ -124,6 +141,55 @@ class ComponentSerializer(serializers.Serializer[Any]):
         allow_null=True,
         help_text="The measure's HS prefix that matched; null when it covers all goods.",
     )
+    expression = serializers.CharField(
+        help_text="The duty as published, e.g. `4.4¢/kg` or `6.8%`; empty when the "
+        "source gave only the rate."
+    )
+    specific_amount = serializers.DecimalField(
+        max_digits=14,
+        decimal_places=6,
+        allow_null=True,
+        coerce_to_string=True,
+        help_text="Money per unit of quantity (the specific part), in `specific_currency`'s "
+        "main unit (4.4¢ is 0.044 USD); null when the duty has no specific part.",
+    )
+    specific_currency = serializers.CharField(
+        allow_null=True, help_text="ISO 4217 currency of `specific_amount`; null without one."
+    )
+    specific_unit = serializers.CharField(
+        allow_null=True,
+        help_text="Unit of quantity `specific_amount` is charged on, as the tariff prints it "
+        "(`kg`, `liter`, `No.`, ...); null without one.",
+    )
+    basis = serializers.ChoiceField(
+        choices=MeasureBasis.choices,
+        help_text="`value`: on the customs value; `content`: on the value of one content only "
+        "(listed, not added to the percentage).",
+    )
+    claim = serializers.CharField(
+        allow_null=True,
+        help_text="The preference claimed that made this measure apply; null if it applies "
+        "without a claim.",
+    )
+
+
+class NoticeSerializer(serializers.Serializer[Any]):
+    code = serializers.ChoiceField(
+        choices=[(code.value, code.value) for code in engine.WarningCode],
+        help_text="`base_unknown`, `specific_duty`, `content_basis`: the percentage is not the "
+        "whole duty; `product_not_in_tariff`: the code is not a line of the importer's tariff; "
+        "`no_measures_for_importer`, `outside_data_period`: no data behind the answer.",
+    )
+    detail = serializers.CharField(help_text="What it means for this answer, in words.")
+
+
+class AvailableClaimSerializer(serializers.Serializer[Any]):
+    claim = serializers.CharField(help_text="The program indicator to claim, e.g. S or KR.")
+    title = serializers.CharField(help_text="What the claim switches on or off.")
+    total_rate = rate_field(
+        "The total the answer would give with this claim added; null if the base would be unknown.",
+        allow_null=True,
+    )
 
 
 class DutyFieldsSerializer(serializers.Serializer[Any]):
@@ -133,6 +199,14 @@ class DutyFieldsSerializer(serializers.Serializer[Any]):
         "base_rate + additional_rate; null when the base is unknown.", allow_null=True
     )
     components = ComponentSerializer(many=True, help_text="The applied measures.")
+    complete = serializers.BooleanField(
+        help_text="False when the percentage is not the whole duty: a specific part, a "
+        "content-basis measure or an unknown base (see `warnings`)."
+    )
+    warnings = NoticeSerializer(
+        many=True,
+        help_text="Why the answer may not be the whole story; empty when there is nothing to say.",
+    )
 
 
 class AnswerHeaderSerializer(serializers.Serializer[Any]):
@@ -142,8 +216,13 @@ class AnswerHeaderSerializer(serializers.Serializer[Any]):
     origin = serializers.CharField(help_text="Origin code.")
     hs = serializers.CharField(help_text="HS code asked for, digits only.")
     scenario = serializers.CharField(help_text="Scenario used.")
+    claims = serializers.ListField(
+        child=serializers.CharField(), help_text="The claims made, upper case, sorted."
+    )
     product = ProductRefSerializer(
-        allow_null=True, help_text="Most specific known HS line covering `hs`, or null."
+        allow_null=True,
+        help_text="Most specific known line covering `hs`: the importer's own tariff line "
+        "when it has one, else the HS nomenclature's; null when neither knows it.",
     )
 
 
@@ -151,6 +230,11 @@ class EffectiveRateSerializer(AnswerHeaderSerializer, DutyFieldsSerializer):
     """The duty on one date, with its breakdown."""
 
     date = serializers.DateField(help_text="Date of entry.")
+    available_claims = AvailableClaimSerializer(
+        many=True,
+        help_text="Each claim not made that would change this answer, with the total it "
+        "would give.",
+    )
 
 
 class PeriodSerializer(DutyFieldsSerializer):
@@ -166,6 +250,11 @@ class TimelineSerializer(AnswerHeaderSerializer):
     start = serializers.DateField(help_text="First day of the timeline (`from`).")
     end = serializers.DateField(help_text="First day after the timeline (`to`).")
     periods = PeriodSerializer(many=True, help_text="Consecutive periods, in date order.")
+    warnings = NoticeSerializer(
+        many=True,
+        help_text="What the timeline says about its question (code not in the tariff, no "
+        "data); each period carries its own duty warnings.",
+    )
 
     def get_fields(self) -> dict[str, serializers.Field[Any, Any, Any, Any]]:
         # Output keys `from` and `to` mirror the query parameters; both are Python keywords.
@@ -210,13 +299,14 @@ class RateEngineView(APIView):
     def ask(self, request: Request, answer: Callable[..., Answer], **dates: str) -> Answer:
         """Validate the query string and ask the engine; `dates` maps the engine's date
         arguments to parameter names. An unknown economy is a 400 naming its parameter."""
-        params = self.query_validator().run_validation(request.query_params)
+        params = validate_query(self.query_validator(), request.query_params)
         try:
             return answer(
                 importer=params["importer"],
                 origin=params["origin"],
                 hs=params["hs"],
                 scenario=engine.Scenario(params["scenario"]),
+                claims=params["claim"],
                 **{argument: params[name] for argument, name in dates.items()},
             )
         except engine.UnknownEconomy as error:
@@ -231,6 +321,7 @@ def _header(result: engine.EffectiveRate | engine.Timeline, **dates: Any) -> dic
         "hs": result.hs,
         **dates,
         "scenario": result.scenario.value,
+        "claims": list(result.claims),
     }
 
 
@@ -257,15 +348,31 @@ def _duty_fields(duty: engine.Duty) -> dict[str, Any]:
         "additional_rate": _rate(duty.additional_rate),
         "total_rate": _rate(duty.total_rate),
         "components": [
-            {**_shallow(c), "rate": _rate(c.rate), "applied_rate": _rate(c.applied_rate)}
+            {
+                **_shallow(c),
+                "rate": _rate(c.rate),
+                "applied_rate": _rate(c.applied_rate),
+                "specific_amount": _amount(c.specific_amount),
+            }
             for c in duty.components
         ],
+        "complete": duty.complete,
+        "warnings": _notices(duty.warnings),
     }
+
+
+def _amount(value: Decimal | None) -> str | None:
+    return None if value is None else f"{value:.6f}"
+
+
+def _notices(notices: tuple[engine.Notice, ...]) -> list[dict[str, str]]:
+    return [{"code": notice.code.value, "detail": notice.detail} for notice in notices]
 
 
 def _csv_rows(header: dict[str, Any], duty: engine.Duty) -> list[dict[str, Any]]:
     """One row per component, the answer's own fields repeated; one row if none applied."""
     totals = {k: v for k, v in _duty_fields(duty).items() if k != "components"}
+    totals["warnings"] = ";".join(notice["code"] for notice in totals["warnings"])
     components = [_shallow(c) for c in duty.components] or [{}]
     empty = dict.fromkeys(engine.Component.__dataclass_fields__, "")
     return [
@@ -297,11 +404,18 @@ class EffectiveRateView(RateEngineView):
         header = _header(result, date=result.date)
         if request.accepted_renderer.format == "csv":
             product = {"product_code": result.product.code if result.product else ""}
-            return Response(_csv_rows({**header, **product}, result.duty))
+            header["claims"] = ";".join(result.claims)
+            duty = replace(result.duty, warnings=result.warnings + result.duty.warnings)
+            return Response(_csv_rows({**header, **product}, duty))
         body = {
             **header,
             "product": _shallow(result.product) if result.product else None,
             **_duty_fields(result.duty),
+            "warnings": _notices(result.warnings + result.duty.warnings),
+            "available_claims": [
+                {"claim": offer.claim, "title": offer.title, "total_rate": _rate(offer.total_rate)}
+                for offer in result.available_claims
+            ],
         }
         return Response(body)
 
@@ -327,10 +441,12 @@ class RateTimelineView(RateEngineView):
         result = self.ask(request, engine.timeline, start="start", end="end")
         header = _header(result, **{"from": result.start, "to": result.end})
         if request.accepted_renderer.format == "csv":
+            header["claims"] = ";".join(result.claims)
             rows: list[dict[str, Any]] = []
             for period in result.periods:
                 span = {"valid_from": period.valid_from, "valid_to": period.valid_to}
-                rows.extend(_csv_rows({**header, **span}, period.duty))
+                duty = replace(period.duty, warnings=result.warnings + period.duty.warnings)
+                rows.extend(_csv_rows({**header, **span}, duty))
             return Response(rows)
         body = {
             **header,
@@ -339,5 +455,6 @@ class RateTimelineView(RateEngineView):
                 {"valid_from": p.valid_from, "valid_to": p.valid_to, **_duty_fields(p.duty)}
                 for p in result.periods
             ],
+            "warnings": _notices(result.warnings),
         }
         return Response(body)

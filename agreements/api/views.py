@@ -31,6 +31,7 @@ from agreements.models import (
 )
 from tradeapi.api.conditional import ConditionalWrites
 from tradeapi.api.errors import ConflictAsError
+from tradeapi.api.filters import KnownParametersFilter
 from tradeapi.api.renderers import CSVRenderer
 
 
@@ -89,6 +90,7 @@ class AgreementViewSet(ConflictAsError, ConditionalWrites, viewsets.ModelViewSet
     serializer_class = s.AgreementSerializer
     filterset_class = filters.AgreementFilterSet
     lookup_field = "slug"
+    extra_query_parameters = ("as_of",)  # Read by get_serializer_context.
     search_fields = ["title", "slug", "summary"]
     ordering_fields = ["slug", "title", "announced_on", "effective_on"]
     ordering = ["announced_on", "slug"]
@@ -118,7 +120,7 @@ class AgreementViewSet(ConflictAsError, ConditionalWrites, viewsets.ModelViewSet
             many=True,
         ),
     )
-    @action(detail=True, pagination_class=None, filter_backends=[])
+    @action(detail=True, pagination_class=None, filter_backends=[KnownParametersFilter])
     def timeline(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """The agreement's dated events in order: announcement, rounds, signature, entry into
         force, each extension, the expiry as finally known, termination."""

@@ -7,6 +7,8 @@ in SQL; the candidates' excluded origins, only when one could apply) and decides
 so its cost follows the rows that match, not the size of the tables.
 
 The rules are API.md's "The rate engine", in order:
+0. a measure with a `claim` applies only when the shipment claims it; a claim in its
+   `waived_by` switches it off;
 1. within one program only the most specific applicable measure applies: a country origin
    beats a bloc, a bloc beats all origins, then the longest matching product prefix wins;
    equal specificity goes to the period that started later, then to the higher rate, then
@@ -16,8 +18,16 @@ The rules are API.md's "The rate engine", in order:
    written;
 2. of the applicable `base` measures the lowest rate is the base (equal rates: the one whose
    program slug sorts first; one measure per program remains), else the base is unknown;
+   (a specific part makes a base dearer than the same ad valorem rate without one);
 3. `additional` adds its rate; `all_in` adds max(0, rate - base), or its full rate when the
-   base is unknown (and then the total is unknown too).
+   base is unknown (and then the total is unknown too);
+4. a measure that `yields_to` a program gives way where a measure of that program applies
+   (one that does not itself give way);
+5. a measure on `basis: content` is listed but not added to the percentage.
+The answer says when the percentage is not the whole duty (`complete`, `warnings`), which
+claims would change it (`available_claims`: one more decision per claim code the candidates
+name), and what it knows of the question (the code is not in the importer's tariff, no
+measures or no data for the dates: loaded by query 1).
 
 Modules: `results` (the answer's dataclasses), `rules` (the rules, pure Python), `lookup`
 (the queries and the two entry points); the SQL itself is in `queries`.
@@ -25,25 +35,31 @@ Modules: `results` (the answer's dataclasses), `rules` (the rules, pure Python),
 
 from agreements.engine.lookup import effective_rate, timeline
 from agreements.engine.results import (
+    AvailableClaim,
     Component,
     Duty,
     EffectiveRate,
+    Notice,
     Period,
     ProductRef,
     Scenario,
     Timeline,
     UnknownEconomy,
+    WarningCode,
 )
 
 __all__ = [
+    "AvailableClaim",
     "Component",
     "Duty",
     "EffectiveRate",
+    "Notice",
     "Period",
     "ProductRef",
     "Scenario",
     "Timeline",
     "UnknownEconomy",
+    "WarningCode",
     "effective_rate",
     "timeline",
 ]

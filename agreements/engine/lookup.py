@@ -12,13 +12,22 @@ from typing import Any
 from agreements.engine import queries as sql
 from agreements.engine.results import (
     EffectiveRate,
+    Notice,
     Period,
     ProductRef,
     Scenario,
     Timeline,
     UnknownEconomy,
+    WarningCode,
 )
-from agreements.engine.rules import Candidate, Context, Membership, counted_statuses, decide
+from agreements.engine.rules import (
+    Candidate,
+    Context,
+    Membership,
+    available_claims,
+    counted_statuses,
+    decide,
+)
 from agreements.validators import hs_prefixes
 
 
@@ -34,19 +43,36 @@ def load(
     """Everything a lookup over [start, end) needs, in two or three queries (`end` None:
     through the last representable day)."""
     prefixes = hs_prefixes(hs)
-    # Query 1: both economies (an unknown code is an error), the origin's memberships, and
-    # the most specific known product line.
-    rows = sql.fetch(*sql.economies_sql(sorted({importer, origin}), prefixes))
+    # Query 1: both economies (an unknown code is an error), the origin's memberships, the
+    # most specific known line, and what the warnings need.
+    rows = sql.fetch(
+        *sql.economies_sql(
+            importer=importer,
+            codes=sorted({importer, origin}),
+            prefixes=prefixes,
+            start=start,
+            end=end,
+        )
+    )
     found = {row[0] for row in rows}
     for field, code in (("importer", importer), ("origin", origin)):
         if code not in found:
             raise UnknownEconomy(field, code)
     memberships = tuple(
         Membership(bloc=bloc, joined_on=_date(joined), left_on=sql.as_date(left))
-        for code, bloc, joined, left, _, _ in rows
+        for code, bloc, joined, left, *_ in rows
         if code == origin and bloc is not None
     )
-    product = ProductRef(code=rows[0][4], description=rows[0][5]) if rows[0][4] else None
+    first = rows[0]
+    line_code, line_text, product_code, product_text = first[4:8]
+    product = (
+        ProductRef(code=line_code, description=line_text)
+        if line_code
+        else ProductRef(code=product_code, description=product_text)
+        if product_code
+        else None
+    )
+    has_tariff, line_found, has_measures, data_covers = (sql.as_bool(v) for v in first[8:12])
 
     # Query 2: the candidate periods. Every bloc the origin ever belonged to is asked for;
     # whether it counted on a date is decided in Python, so one query serves a timeline.
@@ -87,6 +113,14 @@ def load(
             agreement=agreement,
             matched_product=matched,
             excluded_origins=frozenset(excluded.get(measure_id, ())),
+            claim=claim,
+            waived_by=frozenset(sql.as_list(waived_by)),
+            yields_to=frozenset(sql.as_list(yields_to)),
+            basis=basis,
+            expression=expression,
+            specific_amount=sql.as_amount(specific_amount),
+            specific_currency=specific_currency,
+            specific_unit=specific_unit,
         )
         for (
             rate_id,
@@ -102,10 +136,75 @@ def load(
             kind,
             measure_origin,
             agreement,
+            claim,
+            waived_by,
+            yields_to,
+            basis,
+            expression,
+            specific_amount,
+            specific_currency,
+            specific_unit,
             matched,
         ) in periods
     )
-    return Context(origin=origin, memberships=memberships, candidates=candidates, product=product)
+    return Context(
+        origin=origin,
+        memberships=memberships,
+        candidates=candidates,
+        product=product,
+        warnings=_question_warnings(
+            importer=importer,
+            hs=hs,
+            has_tariff=has_tariff,
+            line_found=line_found,
+            product_code=product_code,
+            has_measures=has_measures,
+            data_covers=data_covers,
+        ),
+    )
+
+
+def _question_warnings(
+    *,
+    importer: str,
+    hs: str,
+    has_tariff: bool,
+    line_found: bool,
+    product_code: str | None,
+    has_measures: bool,
+    data_covers: bool,
+) -> tuple[Notice, ...]:
+    """What an answer must say about its question: the code is not in the importer's tariff
+    (or, for an importer whose tariff is not loaded, not in the HS), the importer has no
+    measures, or none of its data covers the dates."""
+    warnings = []
+    known = line_found if has_tariff else product_code == hs
+    if not known:
+        where = f"{importer}'s tariff" if has_tariff else "the HS nomenclature"
+        warnings.append(
+            Notice(
+                WarningCode.PRODUCT_NOT_IN_TARIFF,
+                f"{hs} is not a line of {where} on these dates (nor a heading above one): "
+                "measures on its broader codes are applied, but check the code.",
+            )
+        )
+    if not has_measures:
+        warnings.append(
+            Notice(
+                WarningCode.NO_MEASURES_FOR_IMPORTER,
+                f"There are no measures for importer {importer}: nothing is known of its "
+                "duties, so an empty answer is not a zero duty.",
+            )
+        )
+    elif not data_covers:
+        warnings.append(
+            Notice(
+                WarningCode.OUTSIDE_DATA_PERIOD,
+                f"No rate period of {importer}'s measures covers these dates: the answer "
+                "reflects missing data, not a zero duty.",
+            )
+        )
+    return tuple(warnings)
 
 
 def _date(value: Any) -> dt.date:
@@ -121,11 +220,14 @@ def effective_rate(
     hs: str,
     on: dt.date,
     scenario: Scenario = Scenario.IN_FORCE,
+    claims: Iterable[str] = (),
 ) -> EffectiveRate:
-    """The duty on `on`. Codes must be normalised (upper case, HS digits only) by the caller.
+    """The duty on `on`. Codes must be normalised (upper case, HS digits only) by the caller;
+    `claims` are the preferences the shipment claims (case-insensitive).
 
     Raises UnknownEconomy when the importer or the origin is not a known economy.
     """
+    claimed = frozenset(claim.strip().upper() for claim in claims)
     context = load(
         importer=importer,
         origin=origin,
@@ -135,6 +237,7 @@ def effective_rate(
         end=on + dt.timedelta(days=1) if on < dt.date.max else None,
         scenario=scenario,
     )
+    duty = decide(context, on, claimed)
     return EffectiveRate(
         importer=importer,
         origin=origin,
@@ -142,7 +245,10 @@ def effective_rate(
         date=on,
         scenario=scenario,
         product=context.product,
-        duty=decide(context, on),
+        duty=duty,
+        claims=tuple(sorted(claimed)),
+        available_claims=available_claims(context, on, claimed, duty, _claim_titles(context)),
+        warnings=context.warnings,
     )
 
 
@@ -154,6 +260,7 @@ def timeline(
     start: dt.date,
     end: dt.date,
     scenario: Scenario = Scenario.IN_FORCE,
+    claims: Iterable[str] = (),
 ) -> Timeline:
     """The duty over [start, end) as consecutive periods, each with a constant answer.
 
@@ -164,6 +271,7 @@ def timeline(
     """
     if end <= start:
         raise ValueError("end must be after start")
+    claimed = frozenset(claim.strip().upper() for claim in claims)
     context = load(importer=importer, origin=origin, hs=hs, start=start, end=end, scenario=scenario)
     edges = {start, end}
     edges.update(_dates_within(_candidate_edges(context.candidates), start, end))
@@ -172,7 +280,7 @@ def timeline(
 
     periods: list[Period] = []
     for begin, finish in itertools.pairwise(points):
-        duty = decide(context, begin)
+        duty = decide(context, begin, claimed)
         if periods and periods[-1].duty == duty:
             periods[-1] = Period(valid_from=periods[-1].valid_from, valid_to=finish, duty=duty)
         else:
@@ -186,7 +294,25 @@ def timeline(
         scenario=scenario,
         product=context.product,
         periods=tuple(periods),
+        claims=tuple(sorted(claimed)),
+        warnings=context.warnings,
     )
+
+
+def _claim_titles(context: Context) -> dict[str, str]:
+    """A claim's title, from the measures it switches on (a preference) or off (waived)."""
+    on: dict[str, set[str]] = {}
+    off: dict[str, set[str]] = {}
+    for candidate in context.candidates:
+        if candidate.claim:
+            on.setdefault(candidate.claim, set()).add(candidate.title)
+        for code in candidate.waived_by:
+            off.setdefault(code, set()).add(candidate.title)
+    titles = {}
+    for code in on.keys() | off.keys():
+        parts = [*sorted(on.get(code, ())), *(f"waives {t}" for t in sorted(off.get(code, ())))]
+        titles[code] = "; ".join(parts)
+    return titles
 
 
 def _candidate_edges(candidates: Iterable[Candidate]) -> Iterable[dt.date | None]:

@@ -10,6 +10,7 @@ Table names come from the models, so a renamed table cannot silently break it.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
@@ -17,7 +18,15 @@ from typing import Any
 import psycopg
 from django.db import connection
 
-from agreements.models import Agreement, BlocMembership, Economy, Measure, Product, Rate
+from agreements.models import (
+    Agreement,
+    BlocMembership,
+    Economy,
+    Measure,
+    Product,
+    Rate,
+    TariffLine,
+)
 
 RATE = Rate._meta.db_table
 MEASURE = Measure._meta.db_table
@@ -25,6 +34,7 @@ AGREEMENT = Agreement._meta.db_table
 ECONOMY = Economy._meta.db_table
 MEMBERSHIP = BlocMembership._meta.db_table
 PRODUCT = Product._meta.db_table
+TARIFF_LINE = TariffLine._meta.db_table
 MEASURE_PRODUCTS = Measure.products.through._meta.db_table
 EXCLUDED_PRODUCTS = Measure.excluded_products.through._meta.db_table
 EXCLUDED_ORIGINS = Measure.excluded_origins.through._meta.db_table
@@ -34,17 +44,72 @@ def _placeholders(values: Sequence[Any]) -> str:
     return ", ".join(["%s"] * len(values))
 
 
-def economies_sql(codes: Sequence[str], prefixes: Sequence[str]) -> tuple[str, list[Any]]:
-    """Query 1: the economies named, each origin's memberships, and the most specific known
-    product line (of one code's prefixes the longest is also the greatest string)."""
-    where = f"FROM {PRODUCT} WHERE code IN ({_placeholders(prefixes)}) ORDER BY code DESC LIMIT 1"
+def economies_sql(
+    *,
+    importer: str,
+    codes: Sequence[str],
+    prefixes: Sequence[str],
+    start: dt.date,
+    end: dt.date | None,
+) -> tuple[str, list[Any]]:
+    """Query 1: the economies named, each origin's memberships, and what the answer says
+    about the question rather than the duty, computed once per query (constant subqueries):
+
+    - the most specific known line: the importer's own tariff line in force on `start`,
+      else the HS nomenclature's (of one code's prefixes the longest is also the greatest
+      string);
+    - whether the importer has a tariff at all, and a line that is the code or lies under
+      it during [start, end);
+    - whether the importer has any measure, and a rate period overlapping [start, end).
+    """
+    last = end if end is not None else dt.date.max
+    line_on = (
+        f"FROM {TARIFF_LINE} WHERE importer_id = %s AND code IN ({_placeholders(prefixes)}) "
+        f"AND valid_from <= %s AND (valid_to IS NULL OR valid_to > %s) "
+        f"ORDER BY code DESC LIMIT 1"
+    )
+    line_params = [importer, *prefixes, start, start]
+    product = f"FROM {PRODUCT} WHERE code IN ({_placeholders(prefixes)}) ORDER BY code DESC LIMIT 1"
+    code = prefixes[-1]
+    # Codes are digit strings: every code starting with `code` sorts in [code, code + ":").
+    under = (
+        f"SELECT 1 FROM {TARIFF_LINE} WHERE importer_id = %s AND code >= %s AND code < %s "
+        f"AND valid_from < %s AND (valid_to IS NULL OR valid_to > %s)"
+    )
+    covered = (
+        f"SELECT 1 FROM {RATE} r INNER JOIN {MEASURE} m ON m.id = r.measure_id "
+        f"WHERE m.importer_id = %s AND r.valid_from < %s "
+        f"AND (r.valid_to IS NULL OR r.valid_to > %s)"
+    )
     sql = (
         f"SELECT e.code, m.bloc_id, m.joined_on, m.left_on, "
-        f"(SELECT code {where}), (SELECT description {where}) "
+        f"(SELECT code {line_on}), (SELECT description {line_on}), "
+        f"(SELECT code {product}), (SELECT description {product}), "
+        f"EXISTS (SELECT 1 FROM {TARIFF_LINE} WHERE importer_id = %s), "
+        f"EXISTS ({under}), "
+        f"EXISTS (SELECT 1 FROM {MEASURE} WHERE importer_id = %s), "
+        f"EXISTS ({covered}) "
         f"FROM {ECONOMY} e LEFT OUTER JOIN {MEMBERSHIP} m ON m.member_id = e.code "
         f"WHERE e.code IN ({_placeholders(codes)})"
     )
-    return sql, [*prefixes, *prefixes, *codes]
+    params = [
+        *line_params,
+        *line_params,
+        *prefixes,
+        *prefixes,
+        importer,
+        importer,
+        code,
+        f"{code}:",
+        last,
+        start,
+        importer,
+        importer,
+        last,
+        start,
+        *codes,
+    ]
+    return sql, params
 
 
 def candidates_sql(
@@ -68,6 +133,8 @@ def candidates_sql(
     sql = (
         f"SELECT r.id, r.rate, r.valid_from, r.valid_to, r.status, m.id, m.title, "
         f"m.legal_basis, m.instrument, m.program, m.kind, m.origin_id, a.slug, "
+        f"m.claim, m.waived_by, m.yields_to, m.basis, r.expression, r.specific_amount, "
+        f"r.specific_currency, r.specific_unit, "
         f"(SELECT MAX(p.product_id) FROM {MEASURE_PRODUCTS} p "
         f"WHERE p.measure_id = m.id AND p.product_id IN ({prefix_list})) AS matched "
         f"FROM {RATE} r INNER JOIN {MEASURE} m ON m.id = r.measure_id "
@@ -137,6 +204,25 @@ def as_date(value: Any) -> dt.date | None:
     if value is None or isinstance(value, dt.date):
         return value
     return dt.date.fromisoformat(str(value))
+
+
+def as_list(value: Any) -> list[str]:
+    """JSON lists come back parsed from PostgreSQL and as text from SQLite."""
+    if isinstance(value, str):
+        value = json.loads(value)
+    return [str(item) for item in value or ()]
+
+
+def as_amount(value: Any) -> Decimal | None:
+    """A specific duty's amount at its stored precision (4.4 cents is 0.044 dollars)."""
+    if value is None or isinstance(value, Decimal):
+        return value
+    return Decimal(str(value)).normalize()
+
+
+def as_bool(value: Any) -> bool:
+    """SQLite answers EXISTS with 0 or 1."""
+    return bool(value)
 
 
 def as_decimal(value: Any) -> Decimal:

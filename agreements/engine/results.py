@@ -24,6 +24,25 @@ class UnknownEconomy(LookupError):
         self.code = code
 
 
+class WarningCode(StrEnum):
+    """Why an answer is not the whole story (API.md: `warnings`)."""
+
+    BASE_UNKNOWN = "base_unknown"
+    SPECIFIC_DUTY = "specific_duty"
+    CONTENT_BASIS = "content_basis"
+    PRODUCT_NOT_IN_TARIFF = "product_not_in_tariff"
+    NO_MEASURES_FOR_IMPORTER = "no_measures_for_importer"
+    OUTSIDE_DATA_PERIOD = "outside_data_period"
+
+
+@dataclass(frozen=True)
+class Notice:
+    """One warning of an answer: a code clients can act on and a sentence people can read."""
+
+    code: WarningCode
+    detail: str
+
+
 @dataclass(frozen=True)
 class ProductRef:
     """The most specific line of the nomenclature that is a prefix of the HS code asked."""
@@ -49,6 +68,12 @@ class Component:
     valid_to: dt.date | None
     agreement: str | None
     matched_product: str | None
+    expression: str
+    specific_amount: Decimal | None
+    specific_currency: str | None
+    specific_unit: str | None
+    basis: str
+    claim: str | None
 
 
 @dataclass(frozen=True)
@@ -59,10 +84,23 @@ class Duty:
     additional_rate: Decimal
     total_rate: Decimal | None
     components: tuple[Component, ...]
+    # False when the percentage is not the whole duty: a specific part, a content-basis
+    # measure or an unknown base; `warnings` says which.
+    complete: bool = True
+    warnings: tuple[Notice, ...] = ()
 
     @property
     def base_known(self) -> bool:
         return self.base_rate is not None
+
+
+@dataclass(frozen=True)
+class AvailableClaim:
+    """A preference the shipment could claim that would change the answer."""
+
+    claim: str
+    title: str
+    total_rate: Decimal | None
 
 
 @dataclass(frozen=True)
@@ -76,6 +114,11 @@ class EffectiveRate:
     scenario: Scenario
     product: ProductRef | None
     duty: Duty
+    claims: tuple[str, ...] = ()
+    available_claims: tuple[AvailableClaim, ...] = ()
+    # About the question rather than the duty: the code is not in the importer's tariff, no
+    # data covers the date, the importer has no measures at all.
+    warnings: tuple[Notice, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -99,3 +142,5 @@ class Timeline:
     scenario: Scenario
     product: ProductRef | None
     periods: tuple[Period, ...]
+    claims: tuple[str, ...] = ()
+    warnings: tuple[Notice, ...] = ()

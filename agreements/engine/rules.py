@@ -11,8 +11,16 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from agreements.engine.results import Component, Duty, ProductRef, Scenario
-from agreements.models.choices import MeasureKind, RateStatus
+from agreements.engine.results import (
+    AvailableClaim,
+    Component,
+    Duty,
+    Notice,
+    ProductRef,
+    Scenario,
+    WarningCode,
+)
+from agreements.models.choices import MeasureBasis, MeasureKind, RateStatus
 
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
@@ -49,6 +57,14 @@ class Candidate:
     agreement: str | None
     matched_product: str | None
     excluded_origins: frozenset[str]
+    claim: str
+    waived_by: frozenset[str]
+    yields_to: frozenset[str]
+    basis: str
+    expression: str
+    specific_amount: Decimal | None
+    specific_currency: str
+    specific_unit: str
 
     def covers(self, on: dt.date) -> bool:
         return self.valid_from <= on and (self.valid_to is None or on < self.valid_to)
@@ -62,6 +78,7 @@ class Context:
     memberships: tuple[Membership, ...]
     candidates: tuple[Candidate, ...]
     product: ProductRef | None
+    warnings: tuple[Notice, ...] = ()
 
 
 def counted_statuses(scenario: Scenario) -> list[str]:
@@ -71,8 +88,73 @@ def counted_statuses(scenario: Scenario) -> list[str]:
     return [RateStatus.IN_FORCE]
 
 
-def decide(context: Context, on: dt.date) -> Duty:
-    """Apply the rules to the candidates loaded in `context`, for the single date `on`."""
+def decide(context: Context, on: dt.date, claims: frozenset[str] = frozenset()) -> Duty:
+    """Apply the rules to the candidates loaded in `context`, for the single date `on` and
+    the preferences the shipment claims."""
+    applied = _applied(context, on, claims)
+    bases = [c for c in applied if c.kind == MeasureKind.BASE]
+    # The lowest base is the one the importer charges (rule 2). A specific part makes a base
+    # dearer than the same ad valorem rate without one; equal duties go to the program
+    # first by slug: content, not ids, decides, so the answer does not depend on the order
+    # the measures were written.
+    base = min(bases, key=_base_order) if bases else None
+    base_rate = base.rate if base is not None else None
+
+    components: list[Component] = []
+    additional = ZERO
+    for candidate in applied:
+        if candidate.kind == MeasureKind.BASE:
+            if candidate is not base:
+                continue  # A higher base rate is not charged (rule 2).
+            applied_rate = candidate.rate
+        elif candidate.kind == MeasureKind.ALL_IN and base_rate is not None:
+            applied_rate = max(ZERO, candidate.rate - base_rate)
+        else:
+            applied_rate = candidate.rate
+        if candidate.kind != MeasureKind.BASE and candidate.basis == MeasureBasis.VALUE:
+            # A content-basis duty is on part of the value only: listed, not added (rule 5).
+            additional += applied_rate
+        components.append(_component(candidate, applied_rate))
+
+    warnings = _duty_warnings(base, components)
+    return Duty(
+        base_rate=cents(base_rate) if base_rate is not None else None,
+        additional_rate=cents(additional),
+        total_rate=cents(base_rate + additional) if base_rate is not None else None,
+        components=tuple(components),
+        complete=not warnings,
+        warnings=warnings,
+    )
+
+
+def available_claims(
+    context: Context, on: dt.date, claims: frozenset[str], duty: Duty, titles: dict[str, str]
+) -> tuple[AvailableClaim, ...]:
+    """Each claim not yet made that would change the answer, with the total it would give.
+
+    The codes to try are those the candidates name (a measure's `claim`, or a `waived_by`),
+    so a lookup decides once more per code that could matter, never for every program of
+    the tariff.
+    """
+    codes: set[str] = set()
+    for candidate in context.candidates:
+        if candidate.claim:
+            codes.add(candidate.claim)
+        codes.update(candidate.waived_by)
+    offers = []
+    for code in sorted(codes - claims):
+        other = decide(context, on, claims | {code})
+        if other.components != duty.components:
+            offers.append(
+                AvailableClaim(
+                    claim=code, title=titles.get(code, code), total_rate=other.total_rate
+                )
+            )
+    return tuple(offers)
+
+
+def _applied(context: Context, on: dt.date, claims: frozenset[str]) -> list[Candidate]:
+    """Rules 0, 1 and 4: the measures that apply, one per program at most."""
     blocs_on = {m.bloc for m in context.memberships if m.covers(on)}
     shipment_origins = {context.origin} | blocs_on
 
@@ -87,6 +169,12 @@ def decide(context: Context, on: dt.date) -> Duty:
                 continue
         elif candidate.origin not in shipment_origins:
             continue
+        # Rule 0: a preference applies only when claimed; a claim in `waived_by` switches
+        # the measure off.
+        if candidate.claim and candidate.claim not in claims:
+            continue
+        if candidate.waived_by & claims:
+            continue
         current = by_measure.get(candidate.measure)
         if current is None or _period_precedence(candidate) > _period_precedence(current):
             by_measure[candidate.measure] = candidate
@@ -98,35 +186,61 @@ def decide(context: Context, on: dt.date) -> Duty:
             current, context.origin
         ):
             by_program[candidate.program] = candidate
-    applied = sorted(by_program.values(), key=lambda c: (c.kind != MeasureKind.BASE, c.measure))
 
-    bases = [c for c in applied if c.kind == MeasureKind.BASE]
-    # Equal lowest rates go to the program first by slug: content, not ids, decides, so the
-    # answer does not depend on the order the measures were written.
-    base = min(bases, key=lambda c: (c.rate, c.program)) if bases else None
-    base_rate = base.rate if base is not None else None
+    # Rule 4: a measure gives way where a measure of a program it yields to applies. That
+    # measure may itself yield (the yields_to graph has no cycles: writes refuse them), so
+    # whether a program stands is decided from the bottom up.
+    standing: dict[str, bool] = {}
 
-    components: list[Component] = []
-    additional = ZERO
-    for candidate in applied:
-        if candidate.kind == MeasureKind.BASE:
-            if candidate is not base:
-                continue  # A higher base rate is not claimed (rule 2).
-            applied_rate = candidate.rate
-        elif candidate.kind == MeasureKind.ALL_IN and base_rate is not None:
-            applied_rate = max(ZERO, candidate.rate - base_rate)
-            additional += applied_rate
-        else:
-            applied_rate = candidate.rate
-            additional += applied_rate
-        components.append(_component(candidate, applied_rate))
+    def stands(program: str, path: frozenset[str] = frozenset()) -> bool:
+        if program not in standing:
+            candidate = by_program[program]
+            blockers = (candidate.yields_to & by_program.keys()) - path - {program}
+            standing[program] = not any(stands(b, path | {program}) for b in sorted(blockers))
+        return standing[program]
 
-    return Duty(
-        base_rate=cents(base_rate) if base_rate is not None else None,
-        additional_rate=cents(additional),
-        total_rate=cents(base_rate + additional) if base_rate is not None else None,
-        components=tuple(components),
+    return sorted(
+        (c for program, c in by_program.items() if stands(program)),
+        key=lambda c: (c.kind != MeasureKind.BASE, c.measure),
     )
+
+
+def _base_order(candidate: Candidate) -> tuple[Decimal, bool, Decimal, str]:
+    specific = candidate.specific_amount
+    return (candidate.rate, specific is not None, specific or ZERO, candidate.program)
+
+
+def _duty_warnings(base: Candidate | None, components: list[Component]) -> tuple[Notice, ...]:
+    warnings = []
+    if base is None:
+        warnings.append(
+            Notice(
+                WarningCode.BASE_UNKNOWN,
+                "No base (MFN or claimed preferential) rate is known for this product on "
+                "this date: the total is unknown, and all-in measures count their full rate.",
+            )
+        )
+    specific = [c for c in components if c.specific_amount is not None]
+    if specific:
+        warnings.append(
+            Notice(
+                WarningCode.SPECIFIC_DUTY,
+                "Part of the duty is charged per unit of quantity ("
+                + "; ".join(c.expression or c.title for c in specific)
+                + "): the percentage is not the whole duty.",
+            )
+        )
+    content = [c for c in components if c.basis == MeasureBasis.CONTENT]
+    if content:
+        warnings.append(
+            Notice(
+                WarningCode.CONTENT_BASIS,
+                "Charged on the value of one content only, not added to the percentage: "
+                + "; ".join(f"{c.title} ({c.rate}%)" for c in content)
+                + ".",
+            )
+        )
+    return tuple(warnings)
 
 
 def _period_precedence(candidate: Candidate) -> tuple[bool, dt.date, dt.date, Decimal, int]:
@@ -180,6 +294,12 @@ def _component(candidate: Candidate, applied_rate: Decimal) -> Component:
         valid_to=candidate.valid_to,
         agreement=candidate.agreement,
         matched_product=candidate.matched_product,
+        expression=candidate.expression,
+        specific_amount=candidate.specific_amount,
+        specific_currency=candidate.specific_currency or None,
+        specific_unit=candidate.specific_unit or None,
+        basis=candidate.basis,
+        claim=candidate.claim or None,
     )
 
 

@@ -7,8 +7,10 @@ from typing import Any
 
 from django.db.models import QuerySet
 from rest_framework import serializers
-from rest_framework.filters import OrderingFilter, SearchFilter
+from rest_framework.filters import BaseFilterBackend, OrderingFilter, SearchFilter
 from rest_framework.request import Request
+
+from tradeapi.api.serializers import ALWAYS_KNOWN, unknown_parameters_error
 
 
 class StrictOrderingFilter(OrderingFilter):
@@ -84,3 +86,39 @@ class NamedSearchFilter(SearchFilter):
                 "schema": {"type": "string"},
             }
         ]
+
+
+class KnownParametersFilter(BaseFilterBackend):
+    """Refuses query parameters a list or detail does not know, naming them in a 400.
+
+    The known ones are read from what the view is made of, so they cannot drift from it:
+    its paginator's, each filter backend's (search, ordering, the filterset's fields), the
+    format override, and any the view reads itself (`extra_query_parameters`, e.g. `as_of`).
+    Runs first, before any other backend, on lists and (through get_object) on details.
+    """
+
+    def filter_queryset(self, request: Request, queryset: QuerySet[Any], view: Any) -> Any:
+        unknown = set(request.query_params) - self.known(request, queryset, view)
+        if unknown:
+            raise unknown_parameters_error(unknown)
+        return queryset
+
+    def known(self, request: Request, queryset: QuerySet[Any], view: Any) -> set[str]:
+        names = set(ALWAYS_KNOWN) | set(getattr(view, "extra_query_parameters", ()))
+        paginator = getattr(view, "paginator", None)
+        for attribute in ("page_query_param", "page_size_query_param", "cursor_query_param"):
+            name = getattr(paginator, attribute, None)
+            if name:
+                names.add(name)
+        for backend_class in getattr(view, "filter_backends", ()):
+            backend = backend_class()
+            for attribute in ("search_param", "ordering_param"):
+                name = getattr(backend, attribute, None)
+                if name:
+                    names.add(name)
+            get_filterset_class = getattr(backend, "get_filterset_class", None)
+            if get_filterset_class is not None:
+                filterset = get_filterset_class(view, queryset)
+                if filterset is not None:
+                    names.update(filterset.base_filters)
+        return names

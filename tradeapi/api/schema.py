@@ -10,7 +10,7 @@ from drf_spectacular.utils import OpenApiParameter
 from drf_standardized_errors.openapi import AutoSchema as StandardizedErrorsAutoSchema
 from rest_framework import serializers
 
-from tradeapi.api.serializers import BoundedManyRelatedField
+from tradeapi.api.serializers import UNKNOWN_PARAMETER, BoundedManyRelatedField
 
 # Codes every query parameter can produce besides its field's own (DRF's CharField refuses
 # NUL and surrogate characters; our code fields add `invalid` from their regex validators).
@@ -98,7 +98,9 @@ class AutoSchema(StandardizedErrorsAutoSchema):
         return parameters
 
     def _should_add_validation_error_response(self) -> bool:
-        if getattr(self.view, "query_serializer_class", None) is not None:
+        # Every read refuses a query parameter it does not know (KnownParametersFilter, and
+        # the query serializers of computed views).
+        if self.method == "GET" or getattr(self.view, "query_serializer_class", None):
             return True
         return bool(super()._should_add_validation_error_response())
 
@@ -190,4 +192,39 @@ def describe_generated_parts(result: dict[str, Any], **kwargs: Any) -> dict[str,
                     parameter["description"] = FORMAT
                 elif parameter["in"] == "path" and parameter["name"] in PATH_KEYS:
                     parameter["description"] = PATH_KEYS[parameter["name"]]
+    return result
+
+
+UNKNOWN_PARAMETER_ERROR = {
+    "type": "object",
+    "description": "A query parameter the operation does not know; `attr` names it.",
+    "properties": {
+        "attr": {"type": "string", "description": "The unknown query parameter."},
+        "code": {
+            "type": "string",
+            "enum": [UNKNOWN_PARAMETER],
+            "description": f"Always `{UNKNOWN_PARAMETER}`.",
+        },
+        "detail": {"type": "string", "description": "Human-readable message."},
+    },
+    "required": ["attr", "code", "detail"],
+}
+
+
+def document_unknown_parameters(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+    """Every validation error of a read may also be an unknown query parameter, whose name
+    (the `attr`) is whatever the client sent, so it cannot be listed with the fields."""
+    schemas = result.get("components", {}).get("schemas", {})
+    reference = {"$ref": "#/components/schemas/UnknownParameterError"}
+    for name, schema in list(schemas.items()):
+        if name.endswith("ValidationError") and "errors" in schema.get("properties", {}):
+            items = schema["properties"]["errors"]["items"]
+            if "$ref" in items and items["$ref"] != reference["$ref"]:
+                union = schemas[items["$ref"].rsplit("/", 1)[-1]]
+                if "oneOf" in union and reference not in union["oneOf"]:
+                    union["oneOf"].append(reference)
+            elif "oneOf" not in items:
+                schema["properties"]["errors"]["items"] = reference
+    if schemas:
+        schemas["UnknownParameterError"] = UNKNOWN_PARAMETER_ERROR
     return result

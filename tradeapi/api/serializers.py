@@ -3,6 +3,7 @@ lists of related keys."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.core.exceptions import NON_FIELD_ERRORS
@@ -87,3 +88,26 @@ class BoundedMany:
         options = {k: v for k, v in kwargs.items() if k in MANY_RELATION_KWARGS}
         child: Any = cls(*args, **kwargs)
         return BoundedManyRelatedField(child_relation=child, **options)
+
+
+def unknown_parameters_error(names: Iterable[str]) -> serializers.ValidationError:
+    """A query parameter an operation does not know is a 400 naming it: a typo (`dat=` for
+    `date=`) must never silently change an answer."""
+    return serializers.ValidationError(
+        {name: [UNKNOWN_PARAMETER_MESSAGE] for name in sorted(names)}, code=UNKNOWN_PARAMETER
+    )
+
+
+UNKNOWN_PARAMETER = "unknown_parameter"
+UNKNOWN_PARAMETER_MESSAGE = "This operation has no such query parameter."
+# Accepted by every operation: DRF's format override (`?format=csv`).
+ALWAYS_KNOWN = frozenset({"format"})
+
+
+def validate_query(serializer: serializers.Serializer[Any], query: Mapping[str, Any]) -> Any:
+    """The validated query of a view whose parameters are a serializer's fields, refusing
+    parameters it does not declare."""
+    unknown = set(query) - set(serializer.fields) - ALWAYS_KNOWN
+    if unknown:
+        raise unknown_parameters_error(unknown)
+    return serializer.run_validation(query)
