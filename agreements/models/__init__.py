@@ -8,6 +8,7 @@ from agreements.models.measures import Measure, Rate
 from agreements.models.products import Product
 from agreements.models.rounds import Delegate, NegotiationRound
 from agreements.models.sources import Source
+from agreements.models.tariff_lines import TariffLine
 
 __all__ = [
     "Agreement",
@@ -22,6 +23,7 @@ __all__ = [
     "Product",
     "Rate",
     "Source",
+    "TariffLine",
     "TimeStampedModel",
 ]
 

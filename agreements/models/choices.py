@@ -62,3 +62,8 @@ class RateStatus(models.TextChoices):
     IN_FORCE = "in_force", "In force"
     ANNOUNCED = "announced", "Announced"
     SUSPENDED = "suspended", "Suspended"
+
+
+class MeasureBasis(models.TextChoices):
+    VALUE = "value", "Customs value of the goods"
+    CONTENT = "content", "Value of one content only (e.g. the steel in a steel derivative)"

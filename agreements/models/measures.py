@@ -1,18 +1,43 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Upper
 
 from agreements.models.agreements import Agreement
 from agreements.models.base import TimeStampedModel
-from agreements.models.choices import LegalBasis, MeasureKind, RateStatus
+from agreements.models.choices import LegalBasis, MeasureBasis, MeasureKind, RateStatus
 from agreements.models.economies import Economy
 from agreements.models.products import Product
 from agreements.models.sources import Source
+from agreements.validators import CURRENCY_REGEX, SLUG_REGEX, validate_currency
+
+# A program indicator as the importer's tariff prints it in its Special column: "S", "S+",
+# "KR", "A*". Upper case, so a claim matches whatever case a client typed it in.
+CLAIM_REGEX = r"^[A-Z][A-Z0-9]{0,4}[+*]?$"
+_CLAIM = re.compile(CLAIM_REGEX)
+_SLUG = re.compile(SLUG_REGEX)
+
+
+def normalize_claim(value: str) -> str:
+    return value.strip().upper()
+
+
+def _list_errors(value: object, pattern: re.Pattern[str], what: str) -> str | None:
+    if not isinstance(value, list):
+        return f"A list of {what}s."
+    bad = [item for item in value if not isinstance(item, str) or not pattern.match(item)]
+    if bad:
+        return f"Not a valid {what}: {', '.join(map(str, bad))}."
+    if len(set(value)) != len(value):
+        return f"Each {what} once."
+    return None
 
 
 class Measure(TimeStampedModel):
@@ -73,6 +98,31 @@ class Measure(TimeStampedModel):
         help_text="`base` is an MFN or preferential rate; `additional` adds its rate; `all_in` "
         "adds max(0, rate - base).",
     )
+    claim = models.CharField(
+        max_length=6,
+        blank=True,
+        help_text="The preference a shipment must claim for the measure to apply, as the "
+        "importer's Special column prints it (e.g. KR, S+); empty: applies without a claim.",
+    )
+    waived_by = models.JSONField(
+        default=list,
+        blank=True,
+        help_text='Claims that switch the measure off, e.g. ["S", "S+"] for goods '
+        "qualifying under USMCA.",
+    )
+    yields_to = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Programs this measure gives way to: it does not apply where a measure of "
+        "one of them applies to the same shipment.",
+    )
+    basis = models.CharField(
+        max_length=10,
+        choices=MeasureBasis.choices,
+        default=MeasureBasis.VALUE,
+        help_text="`value`: the duty is on the customs value; `content`: on the value of one "
+        "content only (the steel in a steel derivative).",
+    )
     agreement = models.ForeignKey(
         Agreement,
         on_delete=models.SET_NULL,
@@ -94,6 +144,25 @@ class Measure(TimeStampedModel):
                 name="measure_origin_not_importer",
                 violation_error_message="A measure cannot levy a duty on its own importer.",
             ),
+            models.CheckConstraint(
+                condition=Q(claim="") | Q(claim__regex=CLAIM_REGEX),
+                name="measure_claim_format",
+                violation_error_message=(
+                    "A claim is a program indicator in upper case, e.g. KR, S+ or A*."
+                ),
+            ),
+            # Redundant with the format on a case-sensitive regex engine; kept because SQLite's
+            # REGEXP and some collations are not, and lower case must never be stored.
+            models.CheckConstraint(
+                condition=Q(claim=Upper("claim")),
+                name="measure_claim_upper_case",
+                violation_error_message="A claim is stored in upper case.",
+            ),
+            models.CheckConstraint(
+                condition=Q(basis__in=MeasureBasis.values),
+                name="measure_basis_valid",
+                violation_error_message="basis is value or content.",
+            ),
         ]
         indexes = [
             models.Index(fields=["importer", "origin"], name="measure_importer_origin_idx"),
@@ -102,6 +171,35 @@ class Measure(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.title
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.claim = normalize_claim(self.claim or "")
+        if isinstance(self.waived_by, list):
+            self.waived_by = [
+                normalize_claim(c) if isinstance(c, str) else c for c in self.waived_by
+            ]
+        super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        super().clean()
+        errors: dict[str, str] = {}
+        self.claim = normalize_claim(self.claim or "")
+        if self.claim and not _CLAIM.match(self.claim):
+            errors["claim"] = "A claim is a program indicator in upper case, e.g. KR, S+ or A*."
+        if isinstance(self.waived_by, list):
+            self.waived_by = [
+                normalize_claim(c) if isinstance(c, str) else c for c in self.waived_by
+            ]
+        problem = _list_errors(self.waived_by, _CLAIM, "claim")
+        if problem:
+            errors["waived_by"] = problem
+        problem = _list_errors(self.yields_to, _SLUG, "program slug")
+        if problem:
+            errors["yields_to"] = problem
+        elif self.program and self.program in self.yields_to:
+            errors["yields_to"] = "A measure cannot yield to its own program."
+        if errors:
+            raise ValidationError(errors)
 
 
 class RateQuerySet(models.QuerySet["Rate"]):
@@ -127,7 +225,33 @@ class Rate(TimeStampedModel):
         max_digits=7,
         decimal_places=2,
         validators=[MinValueValidator(0)],
-        help_text="Ad valorem percentage, e.g. 145.00.",
+        help_text="Ad valorem percentage, e.g. 145.00; 0.00 when the duty has no ad valorem part.",
+    )
+    expression = models.TextField(
+        blank=True,
+        help_text="The duty as published, e.g. '37.5¢/kg + 2.5%'; empty when the rate was "
+        "entered as a bare percentage.",
+    )
+    specific_amount = models.DecimalField(
+        max_digits=18,
+        decimal_places=8,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+        help_text="Specific part: money per unit of quantity, in the currency's main unit "
+        "(4.4¢/kg is 0.044 USD per kg); empty when there is none.",
+    )
+    specific_currency = models.CharField(
+        max_length=3,
+        blank=True,
+        validators=[validate_currency],
+        help_text="Currency of the specific part (ISO 4217, e.g. USD).",
+    )
+    specific_unit = models.CharField(
+        max_length=30,
+        blank=True,
+        help_text="Unit of quantity of the specific part as the tariff prints it: kg, liter, "
+        "No., doz., m2, pf.liter, 100 kg, ...",
     )
     valid_from = models.DateField(help_text="First day the rate applies.")
     valid_to = models.DateField(
@@ -160,6 +284,29 @@ class Rate(TimeStampedModel):
             models.UniqueConstraint(
                 fields=["measure", "valid_from", "status"], name="rate_unique_measure_start_status"
             ),
+            models.CheckConstraint(
+                condition=Q(specific_amount__isnull=True, specific_currency="", specific_unit="")
+                | (
+                    Q(specific_amount__isnull=False)
+                    & ~Q(specific_currency="")
+                    & ~Q(specific_unit="")
+                ),
+                name="rate_specific_parts_together",
+                violation_error_message=(
+                    "A specific duty needs its amount, currency and unit; without one, "
+                    "leave all three empty."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(specific_amount__isnull=True) | Q(specific_amount__gte=0),
+                name="rate_specific_non_negative",
+                violation_error_message="A specific amount cannot be negative.",
+            ),
+            models.CheckConstraint(
+                condition=Q(specific_currency="") | Q(specific_currency__regex=CURRENCY_REGEX),
+                name="rate_specific_currency_format",
+                violation_error_message="A currency is an ISO 4217 code, e.g. USD.",
+            ),
             # On PostgreSQL, migration 0002 adds `rate_in_force_no_overlap`, an exclusion
             # constraint over daterange(valid_from, valid_to); it is not declared here because
             # SQLite cannot hold it. clean() enforces the same rule on both databases.
@@ -185,6 +332,24 @@ class Rate(TimeStampedModel):
         super().clean()
         if self.valid_from and self.valid_to and self.valid_to <= self.valid_from:
             raise ValidationError({"valid_to": "valid_to must be after valid_from."})
+        parts = (
+            self.specific_amount is not None,
+            bool(self.specific_currency),
+            bool(self.specific_unit),
+        )
+        if any(parts) and not all(parts):
+            missing = [
+                name
+                for name, present in zip(
+                    ("specific_amount", "specific_currency", "specific_unit"), parts, strict=True
+                )
+                if not present
+            ]
+            message = (
+                "A specific duty needs its amount, currency and unit; without one, leave all "
+                "three empty."
+            )
+            raise ValidationError(dict.fromkeys(missing, message))
         if self.valid_from is None:
             return
         collision = self.colliding_in_force_period()
