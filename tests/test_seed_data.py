@@ -11,7 +11,8 @@ from django.core.management import call_command
 from agreements.models import Economy, Measure, Product, Rate, Source
 from agreements.models.choices import EconomyKind
 
-pytestmark = pytest.mark.django_db
+# Reads the shipped data: runs last, on the seeded database (tests/conftest.py).
+pytestmark = [pytest.mark.django_db, pytest.mark.facts]
 
 
 def run_seed() -> str:
