@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from simple_history.signals import pre_create_historical_record
 from simple_history.utils import bulk_create_with_history
 
 from agreements.models import (
@@ -39,6 +41,8 @@ from agreements.models.products import level_for_code
 
 DateLike = dt.date | str | None
 _numbers = itertools.count(1)
+# The audit history's change reason for the world's records, as the loader records its own.
+CHANGE_REASON = "test world"
 
 
 def _date(value: DateLike) -> dt.date | None:
@@ -109,7 +113,9 @@ def products_in_bulk(codes: Sequence[str], description: str = "Bulk goods") -> l
         Product(code=code, level=level_for_code(code), description=f"{description} {code}")
         for code in codes
     ]
-    created: list[Product] = bulk_create_with_history(rows, Product, batch_size=1000)
+    created: list[Product] = bulk_create_with_history(
+        rows, Product, batch_size=1000, default_change_reason=CHANGE_REASON
+    )
     return created
 
 
@@ -368,7 +374,7 @@ FRAMEWORK = "xa-xb-framework"
 ARRANGEMENT = "xa-xb-arrangement"
 DEAL = "xa-xc-deal"
 BLOC_FRAMEWORK = "xa-xe-framework"
-QUIET_DEAL = "xa-xd-deal"  # Has no measures, rounds or pledges.
+QUIET_DEAL = "xa-xd-deal"  # Has no measures, rounds or pledges; expired on 2026-01-01.
 GLOBAL_MEASURE = "xa-global-surcharge"  # One period, in force 2026-02-24 to 2026-07-24.
 ORIGIN_MEASURE = "xa-reciprocal-xb-order-2"  # One period: 125% from 2025-04-10 to 2025-05-14.
 PARTNER_MEASURE = "xa-reciprocal-xc-order-2"  # All-in 15% from 2025-08-07; carves out 8703.
@@ -378,7 +384,27 @@ PURCHASE = "xb-xa-soybeans"
 TOYS, SOYBEANS, CHIPS, CARS = "950300", "120190", "854231", "8703"
 
 
+@contextmanager
+def change_reason(reason: str) -> Iterator[None]:
+    """Every audit record written inside carries `reason`, unless its write gave its own."""
+
+    def stamp(sender: Any, history_instance: Any, **kwargs: Any) -> None:
+        if not history_instance.history_change_reason:
+            history_instance.history_change_reason = reason
+
+    pre_create_historical_record.connect(stamp, dispatch_uid="tests.factories.change_reason")
+    try:
+        yield
+    finally:
+        pre_create_historical_record.disconnect(dispatch_uid="tests.factories.change_reason")
+
+
 def build_world() -> World:
+    with change_reason(CHANGE_REASON):
+        return _build_world()
+
+
+def _build_world() -> World:
     """Economies with a bloc, products, sources, five agreements with extensions and rounds,
     pledges, and XA's duties on XB's toys shaped like a year of tariff escalation:
 
@@ -477,7 +503,12 @@ def build_world() -> World:
         sources=[pledges],
     )
     agreements[QUIET_DEAL] = agreement(
-        QUIET_DEAL, kind="deal", parties=[IMPORTER, FORMER], announced_on="2025-09-01"
+        QUIET_DEAL,
+        kind="deal",
+        parties=[IMPORTER, FORMER],
+        announced_on="2025-09-01",
+        effective_on="2025-09-01",
+        expires_on="2026-01-01",
     )
 
     leads = [("Ann Able", "Finance Minister", IMPORTER, True)]
