@@ -119,9 +119,7 @@ def measure_post(**rows: str) -> dict[str, Any]:
         "program": "test",
         "kind": "additional",
         "sources": list(
-            Measure.objects.get(slug="xa-drugs-xb-order-1").sources.values_list(
-                "pk", flat=True
-            )
+            Measure.objects.get(slug="xa-drugs-xb-order-1").sources.values_list("pk", flat=True)
         ),
         "rates-TOTAL_FORMS": str(len({k.split("-")[1] for k in rows})),
         "rates-INITIAL_FORMS": "0",

@@ -89,9 +89,9 @@ VIOLATIONS: dict[str, Callable[[], Any]] = {
     "extension_one_per_agreement_day": lambda: Extension.objects.create(
         agreement=truce(), decided_on=D(2025, 8, 11), expires_on=D(2027, 1, 1), instrument="x"
     ),
-    "round_ends_not_before_start": lambda: NegotiationRound.objects.filter(pk=alphaville().pk).update(
-        end_date=D(2025, 5, 9)
-    ),
+    "round_ends_not_before_start": lambda: NegotiationRound.objects.filter(
+        pk=alphaville().pk
+    ).update(end_date=D(2025, 5, 9)),
     "round_unique_title_start": lambda: NegotiationRound.objects.create(
         title="Alphaville talks",
         city="Alphaville",

@@ -54,15 +54,11 @@ def test_the_shipped_keys_are_found() -> None:
     assert {"us-cn-geneva-truce", "us-s122-global-10", "geneva-js-text"} <= keys
 
 
-@pytest.mark.parametrize(
-    "path", behaviour_modules(), ids=lambda p: p.relative_to(TESTS).as_posix()
-)
+@pytest.mark.parametrize("path", behaviour_modules(), ids=lambda p: p.relative_to(TESTS).as_posix())
 def test_no_behaviour_module_names_a_shipped_fact(path: Path) -> None:
     text = path.read_text(encoding="utf-8")
     named = sorted(
-        key
-        for key in shipped_keys()
-        if re.search(rf"(?<![\w-]){re.escape(key)}(?![\w-])", text)
+        key for key in shipped_keys() if re.search(rf"(?<![\w-]){re.escape(key)}(?![\w-])", text)
     )
     assert not named, (
         f"{path.relative_to(TESTS)} names shipped facts {named}: build the data with "

@@ -33,7 +33,6 @@ from rest_framework.authtoken.models import Token
 
 from agreements.models import Agreement, Measure, Product, Rate, Source
 from agreements.transfer import transferred_models
-
 from tests import factories
 from tests.factories import ORIGIN_MEASURE, TRUCE
 

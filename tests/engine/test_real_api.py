@@ -7,10 +7,8 @@ from __future__ import annotations
 
 import csv
 import io
-from typing import Any
 
 import pytest
-from django.utils import timezone
 
 from tests.api.conftest import CheckedClient
 
