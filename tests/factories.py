@@ -74,7 +74,7 @@ def bloc(
     code: str,
     name: str | None = None,
     *,
-    members: Iterable[tuple[str, DateLike, DateLike]] = (),
+    members: Iterable[tuple[str, dt.date | str, DateLike]] = (),
 ) -> Economy:
     """A bloc and its dated memberships, given as (member code, joined_on, left_on)."""
     union = economy(code, name or f"Test bloc {code}", kind=EconomyKind.BLOC)
@@ -83,10 +83,15 @@ def bloc(
     return union
 
 
-def membership(bloc_code: str, member: str, joined_on: DateLike, left_on: DateLike = None) -> Any:
+def membership(
+    bloc_code: str, member: str, joined_on: dt.date | str, left_on: DateLike = None
+) -> BlocMembership:
     economy(member)
     return BlocMembership.objects.create(
-        bloc_id=bloc_code, member_id=member, joined_on=_date(joined_on), left_on=_date(left_on)
+        bloc_id=bloc_code,
+        member_id=member,
+        joined_on=_required_date(joined_on),
+        left_on=_date(left_on),
     )
 
 
@@ -158,7 +163,7 @@ def agreement(
     expires_on: DateLike = None,
     terminated_on: DateLike = None,
     sources: Sequence[Source] | None = None,
-    extensions: Iterable[tuple[DateLike, DateLike, str]] = (),
+    extensions: Iterable[tuple[dt.date | str, dt.date | str, str]] = (),
     **fields: Any,
 ) -> Agreement:
     """An agreement; `extensions` are (decided_on, expires_on, instrument)."""
@@ -184,8 +189,8 @@ def agreement(
 
 def extension(
     of: Agreement,
-    decided_on: DateLike,
-    expires_on: DateLike,
+    decided_on: dt.date | str,
+    expires_on: dt.date | str,
     *,
     instrument: str = "Test order",
     note: str = "",
@@ -193,8 +198,8 @@ def extension(
 ) -> Extension:
     created = Extension.objects.create(
         agreement=of,
-        decided_on=_date(decided_on),
-        expires_on=_date(expires_on),
+        decided_on=_required_date(decided_on),
+        expires_on=_required_date(expires_on),
         instrument=instrument,
         note=note,
     )
@@ -328,7 +333,7 @@ def measure(
 def rate(
     of: Measure,
     value: str,
-    valid_from: DateLike,
+    valid_from: dt.date | str,
     valid_to: DateLike = None,
     status: str = "in_force",
     *,
@@ -337,7 +342,7 @@ def rate(
     return Rate.objects.create(
         measure=of,
         rate=Decimal(value),
-        valid_from=_date(valid_from),
+        valid_from=_required_date(valid_from),
         valid_to=_date(valid_to),
         status=status,
         note=note,
