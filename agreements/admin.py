@@ -270,7 +270,7 @@ class RateAdmin(TimestampedAdmin):
         form = EffectiveRateForm(request.GET or None)
         result = None
         if form.is_valid():
-            data = form.cleaned()
+            data = form.cleaned_data
             try:
                 result = engine.effective_rate(
                     importer=data["importer"],

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django import forms
 from django.utils import timezone
 
@@ -28,6 +26,3 @@ class EffectiveRateForm(forms.Form):
 
     def clean_hs(self) -> str:
         return clean_hs_code(self.cleaned_data["hs"])
-
-    def cleaned(self) -> dict[str, Any]:
-        return dict(self.cleaned_data)

@@ -9,7 +9,6 @@ from django.core.validators import RegexValidator
 
 ECONOMY_CODE_REGEX = r"^[A-Z]{2}$"
 HS_CODE_REGEX = r"^[0-9]{2,10}$"
-SLUG_REGEX = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 CURRENCY_REGEX = r"^[A-Z]{3}$"
 
 validate_economy_code = RegexValidator(

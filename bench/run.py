@@ -1,7 +1,7 @@
 """Benchmark `GET /api/v1/rates/effective/` against the raw-psycopg baseline.
 
 Both apps run under gunicorn with the same worker count against the same PostgreSQL tables
-(made by `manage.py generate_benchmark_data`). Each round sends the same deterministic list of
+(made by `python -m bench.generate_data`). Each round sends the same deterministic list of
 lookups to each app from CONCURRENCY client threads; the app that goes first alternates. It
 reports per round the median latency and requests per second of each, the median of the
 per-round latency ratios, the Django app's queries per request, and whether the two apps gave
@@ -77,7 +77,7 @@ def _lookups(count: int, seed: int) -> list[dict[str, str]]:
     countries = sorted(Economy.objects.filter(kind="country").values_list("code", flat=True))
     products = sorted(Product.objects.filter(level="subheading").values_list("code", flat=True))
     if not importers:
-        raise SystemExit("No benchmark data: run manage.py generate_benchmark_data first.")
+        raise SystemExit("No benchmark data: run python -m bench.generate_data first.")
     return [
         {
             "importer": rng.choice(importers),

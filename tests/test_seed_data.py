@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from agreements import audit
-from agreements.models import Economy, Measure, Product, Rate, Source
+from agreements.models import BlocMembership, Economy, Measure, Product, Rate, Source
 from agreements.models.choices import EconomyKind
 
 # Reads the shipped data: runs last, on the seeded database (tests/conftest.py).
@@ -67,23 +67,19 @@ def test_every_iso_country_and_the_eu() -> None:
     ],
 )
 def test_eu_membership_is_dated(on: dt.date, expected_members: int) -> None:
-    members = Economy.objects.filter(bloc_memberships__bloc_id="EU").filter(
-        bloc_memberships__joined_on__lte=on
-    )
-    current = [
-        code
-        for code in members.values_list("code", flat=True).distinct()
-        if Economy.objects.blocs_of(code, on).filter(code="EU").exists()
-    ]
-    assert len(current) == expected_members
+    current = BlocMembership.objects.on(on).filter(bloc_id="EU")
+    assert current.values("member_id").distinct().count() == expected_members
 
 
-def test_blocs_of_follows_the_uk_leaving() -> None:
-    assert list(Economy.objects.blocs_of("GB", dt.date(2019, 6, 1))) == [
-        Economy.objects.get(code="EU")
-    ]
-    assert not Economy.objects.blocs_of("GB", dt.date(2025, 6, 1)).exists()
-    assert Economy.objects.blocs_of("DE", dt.date(2025, 6, 1)).get().code == "EU"
+def test_memberships_follow_the_uk_leaving() -> None:
+    def blocs(code: str, on: dt.date) -> list[str]:
+        return list(
+            BlocMembership.objects.on(on).filter(member_id=code).values_list("bloc_id", flat=True)
+        )
+
+    assert blocs("GB", dt.date(2019, 6, 1)) == ["EU"]
+    assert blocs("GB", dt.date(2025, 6, 1)) == []
+    assert blocs("DE", dt.date(2025, 6, 1)) == ["EU"]
 
 
 def test_hs_nomenclature_is_loaded_with_its_hierarchy() -> None:

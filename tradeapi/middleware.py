@@ -1,14 +1,14 @@
-"""Project-wide HTTP middleware: request body limits and entity tags."""
+"""Project-wide HTTP middleware: request body limits and the data answers' CSP (entity tags
+are `tradeapi.api.conditional.ETagMiddleware`)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.utils.cache import get_conditional_response
+from django.http import HttpRequest, HttpResponse
 
-from agreements.api.conditional import etag_of
+from tradeapi.api.errors import error_response
 
 Handler = Callable[[HttpRequest], HttpResponse]
 
@@ -31,51 +31,14 @@ class RequestBodyLimitMiddleware:
         try:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
-            return _client_error(400, "invalid_content_length", "Content-Length is not a number.")
+            return error_response(400, "invalid_content_length", "Content-Length is not a number.")
         if limit is not None and length > limit:
-            return _client_error(
+            return error_response(
                 413,
                 "request_too_large",
                 f"The request body is {length:,} bytes; the limit is {limit:,}.",
             )
         return self.get_response(request)
-
-
-class ETagMiddleware:
-    """An ETag on every successful answer; `If-None-Match` reads answer 304.
-
-    The tag is the MD5 of the body, so it changes exactly when the representation does,
-    for lists, details and the rate engine's computed answers alike. Writes carry the
-    record's new tag too, so a client can chain `If-Match` writes without a read between;
-    agreements.api.conditional checks `If-Match` on writes against the same tag.
-    """
-
-    def __init__(self, get_response: Handler) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        response = self.get_response(request)
-        if response.streaming or not 200 <= response.status_code < 300 or not response.content:
-            return response
-        if request.method not in ("GET", "HEAD", "POST", "PUT", "PATCH"):
-            return response
-        if not response.has_header("ETag"):
-            response.headers["ETag"] = etag_of(response.content)
-        if request.method in ("GET", "HEAD"):
-            # 304 for a matching If-None-Match, 412 for a failing If-Match on a read.
-            conditional = get_conditional_response(
-                request, etag=response["ETag"], response=response
-            )
-            return conditional if conditional is not None else response
-        return response
-
-
-def _client_error(status: int, code: str, detail: str) -> JsonResponse:
-    """drf-standardized-errors' shape, for answers given before DRF is involved."""
-    return JsonResponse(
-        {"type": "client_error", "errors": [{"code": code, "detail": detail, "attr": None}]},
-        status=status,
-    )
 
 
 class ContentSecurityPolicyMiddleware:

@@ -101,7 +101,7 @@ MIDDLEWARE = [
     # Before anything that can answer, so every answer (errors too) carries CORS headers.
     "corsheaders.middleware.CorsMiddleware",
     "tradeapi.middleware.RequestBodyLimitMiddleware",
-    "tradeapi.middleware.ETagMiddleware",
+    "tradeapi.api.conditional.ETagMiddleware",
     "tradeapi.middleware.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -240,18 +240,18 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["agreements.api.permissions.ReadAnyoneWriteEditors"],
-    "DEFAULT_PARSER_CLASSES": ["agreements.api.parsers.JSONParser"],
+    "DEFAULT_PERMISSION_CLASSES": ["tradeapi.api.permissions.ReadAnyoneWriteEditors"],
+    "DEFAULT_PARSER_CLASSES": ["tradeapi.api.parsers.JSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
-        "agreements.api.backends.NamedSearchFilter",
-        "agreements.api.backends.StrictOrderingFilter",
+        "tradeapi.api.filters.NamedSearchFilter",
+        "tradeapi.api.filters.StrictOrderingFilter",
     ],
-    "DEFAULT_PAGINATION_CLASS": "agreements.api.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "tradeapi.api.pagination.PageNumberPagination",
     "DEFAULT_THROTTLE_CLASSES": [
-        "agreements.api.throttling.AnonRateThrottle",
-        "agreements.api.throttling.UserRateThrottle",
+        "tradeapi.api.throttling.AnonRateThrottle",
+        "tradeapi.api.throttling.UserRateThrottle",
     ],
     # Requests per client (IP address when anonymous, account when signed in), as DRF rate
     # strings ("120/minute"); "none" switches a limit off.
@@ -264,7 +264,7 @@ REST_FRAMEWORK = {
         "user": throttle_rate("THROTTLE_USER", "1200/minute"),
     },
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "agreements.api.schema.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "tradeapi.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "drf_standardized_errors.handler.exception_handler",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
@@ -272,7 +272,7 @@ REST_FRAMEWORK = {
 DRF_STANDARDIZED_ERRORS = {
     "ENABLE_IN_DEBUG_FOR_UNHANDLED_EXCEPTIONS": True,
     # The library's defaults plus 409, which writes answer when the database refuses a row
-    # that validation accepted (a race); agreements.api.schema documents it on writes only.
+    # that validation accepted (a race); tradeapi.api.schema documents it on writes only.
     "ALLOWED_ERROR_STATUS_CODES": [
         "400",
         "401",
@@ -288,9 +288,9 @@ DRF_STANDARDIZED_ERRORS = {
         "500",
     ],
     "ERROR_SCHEMAS": {
-        "409": "agreements.api.exceptions.ErrorResponse409Serializer",
-        "412": "agreements.api.conditional.ErrorResponse412Serializer",
-        "413": "agreements.api.conditional.ErrorResponse413Serializer",
+        "409": "tradeapi.api.errors.ErrorResponse409Serializer",
+        "412": "tradeapi.api.errors.ErrorResponse412Serializer",
+        "413": "tradeapi.api.errors.ErrorResponse413Serializer",
     },
 }
 
@@ -331,14 +331,14 @@ SPECTACULAR_SETTINGS = {
         "ErrorCode415Enum": "drf_standardized_errors.openapi_serializers.ErrorCode415Enum",
         "ErrorCode429Enum": "drf_standardized_errors.openapi_serializers.ErrorCode429Enum",
         "ErrorCode500Enum": "drf_standardized_errors.openapi_serializers.ErrorCode500Enum",
-        "ErrorCode409Enum": "agreements.api.exceptions.ConflictCode",
-        "ErrorCode412Enum": "agreements.api.conditional.PreconditionFailedCode",
-        "ErrorCode413Enum": "agreements.api.conditional.PayloadTooLargeCode",
+        "ErrorCode409Enum": "tradeapi.api.errors.ConflictCode",
+        "ErrorCode412Enum": "tradeapi.api.errors.PreconditionFailedCode",
+        "ErrorCode413Enum": "tradeapi.api.errors.PayloadTooLargeCode",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_standardized_errors.openapi_hooks.postprocess_schema_enums",
-        "agreements.api.schema.index_attrs_as_patterns",
-        "agreements.api.schema.describe_generated_parts",
+        "tradeapi.api.schema.index_attrs_as_patterns",
+        "tradeapi.api.schema.describe_generated_parts",
     ],
 }
 

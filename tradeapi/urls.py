@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path, re_path
 
-from agreements.api.errors import not_found
+from tradeapi.api.errors import not_found
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -11,4 +11,4 @@ urlpatterns = [
     re_path(r"^api/", not_found),
 ]
 
-handler404 = "agreements.api.errors.not_found"
+handler404 = "tradeapi.api.errors.not_found"

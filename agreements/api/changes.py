@@ -23,7 +23,6 @@ from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
 from agreements import audit
-from agreements.api.schema import document_query_errors
 
 DEFAULT_PAGE_SIZE = 100
 MAX_PAGE_SIZE = 500
@@ -113,7 +112,6 @@ class ChangesPageSerializer(serializers.Serializer[Any]):
     results = ChangeSerializer(many=True, help_text="The changes, oldest first.")
 
 
-@document_query_errors
 class ChangesView(APIView):
     """Every write to the data (API, admin, commands, bulk loads), oldest first.
 

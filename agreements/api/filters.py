@@ -6,15 +6,21 @@ import datetime as dt
 from typing import Any
 
 import django_filters as filters
-from django import forms
-from django.core.exceptions import ValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
-from django_filters.fields import ModelMultipleChoiceField
 
-from agreements.api.params import as_of
+from agreements.api.inputs import (
+    EconomyCodeFormField,
+    EconomyCodesFormField,
+    HSCodeFormField,
+    IdFormField,
+    KeyFormField,
+    ProductFormField,
+    as_of,
+)
 from agreements.models import (
     Agreement,
+    BlocMembership,
     Commitment,
     Economy,
     Measure,
@@ -32,50 +38,6 @@ from agreements.models.choices import (
     RateStatus,
     RoundStatus,
 )
-from agreements.validators import (
-    hs_prefixes,
-    normalize_economy_code,
-    normalize_hs_code,
-    validate_hs_code,
-)
-
-NUL = "null_characters_not_allowed"
-
-
-def refuse_nul(field: forms.Field, value: Any) -> None:
-    if isinstance(value, str) and "\x00" in value:
-        raise ValidationError(field.error_messages[NUL], code=NUL)
-
-
-class KeyFormField(forms.ModelChoiceField):
-    """A record by key; declares the NUL refusal so the schema documents its code."""
-
-    default_error_messages = {NUL: "Null characters are not allowed."}
-
-    def normalize(self, value: str) -> str:
-        return value
-
-    def to_python(self, value: Any) -> Any:
-        refuse_nul(self, value)
-        if isinstance(value, str):
-            value = self.normalize(value)
-        return super().to_python(value)
-
-
-class EconomyCodeFormField(KeyFormField):
-    def normalize(self, value: str) -> str:
-        return normalize_economy_code(value)
-
-
-class EconomyCodesFormField(ModelMultipleChoiceField):
-    default_error_messages = {NUL: "Null characters are not allowed."}
-
-    def clean(self, value: Any) -> Any:
-        if isinstance(value, list | tuple):
-            for item in value:
-                refuse_nul(self, item)
-            value = [normalize_economy_code(v) if isinstance(v, str) else v for v in value]
-        return super().clean(value)
 
 
 class EconomiesFilter(filters.ModelMultipleChoiceFilter):
@@ -106,14 +68,6 @@ class AgreementFilter(filters.ModelChoiceFilter):
         super().__init__(*args, **kwargs)
 
 
-class IdFormField(KeyFormField):
-    def to_python(self, value: Any) -> Any:
-        # A numeric string too large for a database integer would overflow in the driver.
-        if value not in self.empty_values and (not str(value).isdigit() or len(str(value)) > 18):
-            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
-        return super().to_python(value)
-
-
 class MeasureFilter(filters.ModelChoiceFilter):
     """A measure by id; an unknown id is a 400 rather than an empty list."""
 
@@ -124,23 +78,10 @@ class MeasureFilter(filters.ModelChoiceFilter):
         super().__init__(*args, **kwargs)
 
 
-class HSCodeFormField(forms.CharField):
-    def to_python(self, value: Any) -> Any:
-        value = super().to_python(value)
-        return normalize_hs_code(value) if value else value
-
-    default_validators = [validate_hs_code]
-
-
 class HSCodeFilter(filters.CharFilter):
     """An HS code of 2 to 10 digits; dots and spaces are dropped, anything else is a 400."""
 
     field_class = HSCodeFormField
-
-
-class ProductFormField(KeyFormField):
-    def normalize(self, value: str) -> str:
-        return normalize_hs_code(value)
 
 
 class ProductFilter(filters.ModelChoiceFilter):
@@ -154,14 +95,6 @@ class ProductFilter(filters.ModelChoiceFilter):
         super().__init__(*args, **kwargs)
 
 
-def _covering_hs(prefix: str, code: str) -> Q:
-    """Measures (under `prefix`) whose product scope covers `code`."""
-    return (
-        Q(**{f"{prefix}products__isnull": True})
-        | Q(**{f"{prefix}products__code__in": hs_prefixes(code)})
-    ) & ~Q(**{f"{prefix}excluded_products__code__in": hs_prefixes(code)})
-
-
 class EconomyFilterSet(filters.FilterSet):
     kind = filters.ChoiceFilter(choices=EconomyKind.choices, help_text="`country` or `bloc`.")
     member_of = EconomyFilter(
@@ -173,12 +106,8 @@ class EconomyFilterSet(filters.FilterSet):
         fields = ["kind", "member_of"]
 
     def filter_member_of(self, queryset: QuerySet[Economy], name: str, value: Economy) -> Any:
-        today = timezone.localdate()
-        return queryset.filter(
-            Q(bloc_memberships__left_on__isnull=True) | Q(bloc_memberships__left_on__gt=today),
-            bloc_memberships__bloc=value,
-            bloc_memberships__joined_on__lte=today,
-        ).distinct()
+        current = BlocMembership.objects.on(timezone.localdate()).filter(bloc=value)
+        return queryset.filter(code__in=current.values("member_id"))
 
 
 class ProductFilterSet(filters.FilterSet):
@@ -289,7 +218,7 @@ class MeasureFilterSet(filters.FilterSet):
         fields = ["importer", "origin", "legal_basis", "program", "agreement", "hs", "active_on"]
 
     def filter_hs(self, queryset: QuerySet[Measure], name: str, value: str) -> Any:
-        return queryset.filter(pk__in=Measure.objects.filter(_covering_hs("", value)).values("pk"))
+        return queryset.filter(pk__in=Measure.objects.covering(value).values("pk"))
 
     def filter_active_on(self, queryset: QuerySet[Measure], name: str, value: dt.date) -> Any:
         active = Rate.objects.filter(status=RateStatus.IN_FORCE).covering(value)
@@ -324,8 +253,7 @@ class RateFilterSet(filters.FilterSet):
         ]
 
     def filter_hs(self, queryset: QuerySet[Rate], name: str, value: str) -> Any:
-        covering = Measure.objects.filter(_covering_hs("", value)).values("pk")
-        return queryset.filter(measure_id__in=covering)
+        return queryset.filter(measure_id__in=Measure.objects.covering(value).values("pk"))
 
     def filter_active_on(self, queryset: QuerySet[Rate], name: str, value: dt.date) -> Any:
         return queryset.covering(value)  # type: ignore[attr-defined]

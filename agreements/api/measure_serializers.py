@@ -2,24 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError, transaction
 from rest_framework import serializers
 
-from agreements.api.relations import (
+from agreements import services
+from agreements.api.inputs import (
     AgreementRelatedField,
     EconomyRelatedField,
-    ModelValidatedSerializer,
     ProductRelatedField,
-    drf_errors,
     sources_field,
 )
 from agreements.models import Measure, Rate
 from agreements.models.choices import LegalBasis, MeasureKind
+from tradeapi.api.serializers import ModelValidatedSerializer, model_errors
 
 
 class RateSummarySerializer(serializers.ModelSerializer):
@@ -125,37 +122,15 @@ class RateSerializer(ModelValidatedSerializer):
         ]
 
     def create(self, validated_data: dict[str, Any]) -> Rate:
-        with self._overlap_as_400(validated_data):
-            return super().create(validated_data)
+        return self._save(Rate(), validated_data)
 
     def update(self, instance: Rate, validated_data: dict[str, Any]) -> Rate:
-        with self._overlap_as_400(validated_data):
-            return super().update(instance, validated_data)
+        return self._save(instance, validated_data)
 
-    @contextmanager
-    def _overlap_as_400(self, attrs: dict[str, Any]) -> Iterator[None]:
-        """On PostgreSQL an exclusion constraint refuses overlapping in-force periods even
-        when a concurrent write slipped past validate(); answer the same 400 as validate()
-        would have, naming the period it collides with."""
+    def _save(self, rate: Rate, attrs: dict[str, Any]) -> Rate:
+        for name, value in attrs.items():
+            setattr(rate, name, value)
         try:
-            with transaction.atomic():
-                yield
-        except IntegrityError as error:
-            if _violated_constraint(error) != OVERLAP_CONSTRAINT:
-                raise
-            try:
-                self.unsaved_instance(attrs).clean()
-            except DjangoValidationError as clean_error:
-                raise serializers.ValidationError(drf_errors(clean_error)) from error
-            # The colliding period was deleted in the meantime: still refuse this write.
-            raise serializers.ValidationError(
-                {"valid_from": ["Overlaps another in-force period of the same measure."]}
-            ) from error
-
-
-OVERLAP_CONSTRAINT = "rate_in_force_no_overlap"  # Migration 0002, PostgreSQL only.
-
-
-def _violated_constraint(error: IntegrityError) -> str | None:
-    diagnostics = getattr(error.__cause__, "diag", None)
-    return getattr(diagnostics, "constraint_name", None)
+            return services.rate_save(rate=rate)
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(model_errors(error)) from error

@@ -14,13 +14,12 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from agreements import services
-from agreements.api.measure_serializers import MeasureSerializer, RateSerializer
-from agreements.api.relations import (
+from agreements.api.inputs import (
     AgreementRelatedField,
     EconomyRelatedField,
-    ModelValidatedSerializer,
     sources_field,
 )
+from agreements.api.measure_serializers import MeasureSerializer, RateSerializer
 from agreements.models import (
     Agreement,
     AgreementStatus,
@@ -33,7 +32,7 @@ from agreements.models import (
     Product,
     Source,
 )
-from agreements.validators import validate_no_bidi_controls
+from tradeapi.api.serializers import ModelValidatedSerializer, model_errors
 
 
 class MembershipSerializer(serializers.Serializer[Any]):
@@ -123,15 +122,7 @@ class ExtensionSerializer(serializers.ModelSerializer):
     @extend_schema_field(serializers.DateField(allow_null=True))
     def get_previous_expires_on(self, obj: Extension) -> dt.date | None:
         # The agreement and its extensions are prefetched: this reads no row.
-        agreement = obj.agreement
-        earlier = [
-            other
-            for other in agreement.extensions.all()
-            if (other.decided_on, other.pk) < (obj.decided_on, obj.pk)
-        ]
-        if not earlier:
-            return agreement.expires_on
-        return max(earlier, key=lambda other: (other.decided_on, other.pk)).expires_on
+        return obj.agreement.expiry_replaced_by(obj)
 
 
 class AgreementSerializer(ModelValidatedSerializer):
@@ -200,19 +191,6 @@ class DelegateSerializer(serializers.ModelSerializer):
         model = Delegate
         fields = ["name", "title", "economy", "is_lead", "note"]
 
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        # Delegates are saved in bulk by services.replace_delegates, without full_clean():
-        # apply the text rule every model shares (TimeStampedModel.clean_fields) here.
-        errors = {}
-        for name, value in attrs.items():
-            try:
-                validate_no_bidi_controls(value)
-            except DjangoValidationError as error:
-                errors[name] = error.messages
-        if errors:
-            raise serializers.ValidationError(errors, code="invalid")
-        return attrs
-
 
 # A round's delegation is a handful of people, never thousands.
 MAX_DELEGATES = 200
@@ -226,9 +204,12 @@ class NegotiationRoundSerializer(ModelValidatedSerializer):
     )
     venue_country = EconomyRelatedField(help_text="Code of the host country.")
     parties = EconomyRelatedField(many=True, help_text="Codes of the negotiating economies.")
-    delegates = DelegateSerializer(
+    # The stubs lack DRF 3.15's ListSerializer max_length/min_length keywords.
+    delegates = DelegateSerializer(  # type: ignore[call-arg]
         many=True,
         required=False,
+        # Checked before any delegate is validated: each costs a lookup of its economy.
+        max_length=MAX_DELEGATES,
         help_text=f"Officials who took part (at most {MAX_DELEGATES}); a write replaces them.",
     )
     sources = sources_field()
@@ -251,16 +232,6 @@ class NegotiationRoundSerializer(ModelValidatedSerializer):
             "note",
             "sources",
         ]
-
-    def to_internal_value(self, data: Any) -> Any:
-        # Checked before any delegate is validated: each costs a lookup of its economy.
-        delegates = data.get("delegates") if isinstance(data, dict) else None
-        if isinstance(delegates, list) and len(delegates) > MAX_DELEGATES:
-            raise serializers.ValidationError(
-                {"delegates": [f"Ensure this list has no more than {MAX_DELEGATES} items."]},
-                code="max_length",
-            )
-        return super().to_internal_value(data)
 
     def validate_delegates(self, value: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if self.partial:
@@ -287,13 +258,16 @@ class NegotiationRoundSerializer(ModelValidatedSerializer):
 
     def _save(self, instance: NegotiationRound | None, data: dict[str, Any]) -> NegotiationRound:
         data = dict(data)
-        return services.save_round(
-            instance=instance,
-            parties=data.pop("parties", None),
-            sources=data.pop("sources", None),
-            delegates=data.pop("delegates", None),
-            fields=data,
-        )
+        try:
+            return services.round_save(
+                instance=instance,
+                parties=data.pop("parties", None),
+                sources=data.pop("sources", None),
+                delegates=data.pop("delegates", None),
+                fields=data,
+            )
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(model_errors(error)) from error
 
 
 class CommitmentSerializer(ModelValidatedSerializer):

@@ -4,7 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
-from agreements.api import views
+from agreements.api import engine, views
 from agreements.api.changes import ChangesView
 
 router = DefaultRouter()
@@ -18,7 +18,9 @@ router.register("measures", views.MeasureViewSet)
 router.register("rates", views.RateViewSet)
 
 urlpatterns = [
-    path("", include("agreements.api.engine_urls")),
+    # Before the router, so `effective` and `timeline` are not read as rate ids.
+    path("rates/effective/", engine.EffectiveRateView.as_view(), name="rate-effective"),
+    path("rates/timeline/", engine.RateTimelineView.as_view(), name="rate-timeline"),
     path("changes/", ChangesView.as_view(), name="changes"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),

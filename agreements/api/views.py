@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from drf_spectacular.types import OpenApiTypes
@@ -12,18 +11,14 @@ from drf_spectacular.utils import (
     extend_schema_view,
     inline_serializer,
 )
-from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from agreements.api import filters, params
+from agreements.api import filters, inputs
 from agreements.api import serializers as s
-from agreements.api.conditional import ConditionalWrites
-from agreements.api.exceptions import ConflictAsError
-from agreements.api.renderers import CSVRenderer
 from agreements.models import (
     Agreement,
     Commitment,
@@ -34,34 +29,11 @@ from agreements.models import (
     Rate,
     Source,
 )
+from tradeapi.api.conditional import ConditionalWrites
+from tradeapi.api.errors import ConflictAsError
+from tradeapi.api.renderers import CSVRenderer
 
 
-def paginated(viewset: type[Any]) -> type[Any]:
-    """Documents the 400 a list answers for a malformed `page` or `page_size`, an
-    `ordering` on a field it does not offer, or a `search` the database cannot take."""
-    for name in ("page", "page_size", "ordering"):
-        viewset = extend_validation_errors(["invalid"], field_name=name, actions=["list"])(viewset)
-    if getattr(viewset, "search_fields", None):
-        codes = ["null_characters_not_allowed", "surrogate_characters_not_allowed"]
-        viewset = extend_validation_errors(codes, field_name="search", actions=["list"])(viewset)
-    return viewset
-
-
-def bounded_lists(*names: str) -> Any:
-    """Documents the 400 for a list longer than its cap (relations.MAX_RELATED, and 200
-    delegates), which drf-standardized-errors does not read from list fields."""
-
-    def decorate(viewset: type[Any]) -> type[Any]:
-        for name in names:
-            viewset = extend_validation_errors(
-                ["max_length"], field_name=name, actions=["create", "update", "partial_update"]
-            )(viewset)
-        return viewset
-
-    return decorate
-
-
-@paginated
 class EconomyViewSet(viewsets.ReadOnlyModelViewSet):
     """Economies: ISO 3166-1 countries and blocs (the EU) with dated memberships.
 
@@ -81,7 +53,6 @@ class EconomyViewSet(viewsets.ReadOnlyModelViewSet):
         return super().get_object()
 
 
-@paginated
 class ProductViewSet(viewsets.ReadOnlyModelViewSet):
     """HS nomenclature lines (chapters, headings, subheadings, national lines); read-only."""
 
@@ -94,7 +65,6 @@ class ProductViewSet(viewsets.ReadOnlyModelViewSet):
     ordering = ["code"]
 
 
-@paginated
 class SourceViewSet(ConflictAsError, ConditionalWrites, viewsets.ModelViewSet):
     """Documents that facts were taken from."""
 
@@ -105,11 +75,8 @@ class SourceViewSet(ConflictAsError, ConditionalWrites, viewsets.ModelViewSet):
     ordering = ["id"]
 
 
-@paginated
-@extend_validation_errors(["invalid"], field_name="as_of", actions=["list", "retrieve"])
-@extend_schema_view(list=extend_schema(parameters=[params.AS_OF, params.PARTY]))
-@extend_schema_view(retrieve=extend_schema(parameters=[params.AS_OF]))
-@bounded_lists("parties", "sources")
+@extend_schema_view(list=extend_schema(parameters=[inputs.AS_OF, inputs.PARTY]))
+@extend_schema_view(retrieve=extend_schema(parameters=[inputs.AS_OF]))
 class AgreementViewSet(ConflictAsError, ConditionalWrites, viewsets.ModelViewSet):
     """Deals, truces, frameworks and arrangements, with their extensions.
 
@@ -127,7 +94,7 @@ class AgreementViewSet(ConflictAsError, ConditionalWrites, viewsets.ModelViewSet
     ordering = ["announced_on", "slug"]
 
     def get_serializer_context(self) -> dict[str, Any]:
-        return {**super().get_serializer_context(), "as_of": params.as_of(self.request)}
+        return {**super().get_serializer_context(), "as_of": inputs.as_of(self.request)}
 
     @extend_schema(
         responses=inline_serializer(
@@ -156,47 +123,10 @@ class AgreementViewSet(ConflictAsError, ConditionalWrites, viewsets.ModelViewSet
         """The agreement's dated events in order: announcement, rounds, signature, entry into
         force, each extension, the expiry as finally known, termination."""
         agreement: Agreement = self.get_object()
-        events: list[tuple[Any, int, str, str]] = []
-
-        def add(date: Any, order: int, kind: str, title: str) -> None:
-            if date is not None:
-                events.append((date, order, kind, title))
-
-        add(agreement.announced_on, 0, "announced", f"{agreement.title} announced")
-        for round_ in agreement.rounds.order_by("start_date"):
-            add(round_.start_date, 1, "round", f"{round_.title} ({round_.city})")
-        add(agreement.signed_on, 2, "signed", "Signed or issued")
-        add(agreement.effective_on, 3, "entry_into_force", "Entered into force")
-        for extension in agreement.extensions.all():
-            add(
-                extension.decided_on,
-                4,
-                "extension",
-                f"Extended to {extension.expires_on} ({extension.instrument})",
-            )
-        # The expiry as finally known: the latest decision, even one that shortened it.
-        expiry = agreement.expiry_as_of(dt.date.max)
-        if expiry is not None and (
-            agreement.terminated_on is None or expiry < agreement.terminated_on
-        ):
-            add(expiry, 5, "expiry", "Expires (as last extended)")
-        add(agreement.terminated_on, 6, "termination", "Terminated")
-        events.sort(key=lambda event: (event[0], event[1]))
-        return Response([{"date": d, "kind": k, "title": t} for d, _, k, t in events])
+        events = agreement.timeline()
+        return Response([{"date": e.date, "kind": e.kind, "title": e.title} for e in events])
 
 
-@paginated
-# Errors about the delegation as a whole (a name twice, null instead of a list, more than
-# 200); errors inside one delegate are documented per field (`delegates.INDEX.name`).
-@extend_validation_errors(
-    ["invalid", "null", "max_length"],
-    field_name="delegates",
-    actions=["create", "update", "partial_update"],
-)
-@extend_validation_errors(  # A null where a delegate should be is named by its position.
-    ["null"], field_name="delegates.INDEX", actions=["create", "update", "partial_update"]
-)
-@bounded_lists("parties", "sources")
 class NegotiationRoundViewSet(ConflictAsError, ConditionalWrites, viewsets.ModelViewSet):
     """Negotiation rounds: where, when, who led each side, what came out."""
 
@@ -210,8 +140,6 @@ class NegotiationRoundViewSet(ConflictAsError, ConditionalWrites, viewsets.Model
     ordering = ["start_date", "id"]
 
 
-@paginated
-@bounded_lists("sources")
 class CommitmentViewSet(ConflictAsError, ConditionalWrites, viewsets.ModelViewSet):
     """Investment, purchase and market-access pledges."""
 
@@ -225,8 +153,6 @@ class CommitmentViewSet(ConflictAsError, ConditionalWrites, viewsets.ModelViewSe
     ordering = ["id"]
 
 
-@paginated
-@bounded_lists("excluded_origins", "products", "excluded_products", "sources")
 class MeasureViewSet(ConflictAsError, ConditionalWrites, viewsets.ModelViewSet):
     """Tariff measures: one duty set by one legal instrument for a scope, with its rates."""
 
@@ -240,7 +166,6 @@ class MeasureViewSet(ConflictAsError, ConditionalWrites, viewsets.ModelViewSet):
     ordering = ["id"]
 
 
-@paginated
 @extend_schema_view(
     list=extend_schema(
         responses={

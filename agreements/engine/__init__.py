@@ -20,7 +20,7 @@ The rules are API.md's "The rate engine", in order:
    base is unknown (and then the total is unknown too).
 
 Modules: `results` (the answer's dataclasses), `rules` (the rules, pure Python), `lookup`
-(the queries and the two entry points); the SQL itself is in `agreements.rate_queries`.
+(the queries and the two entry points); the SQL itself is in `queries`.
 """
 
 from agreements.engine.lookup import effective_rate, timeline

@@ -9,7 +9,7 @@ import itertools
 from collections.abc import Iterable
 from typing import Any
 
-from agreements import rate_queries as sql
+from agreements.engine import queries as sql
 from agreements.engine.results import (
     EffectiveRate,
     Period,

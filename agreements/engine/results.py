@@ -77,27 +77,6 @@ class EffectiveRate:
     product: ProductRef | None
     duty: Duty
 
-    # Shortcuts to the duty, so callers can read `result.total_rate` as the API names it.
-    @property
-    def base_rate(self) -> Decimal | None:
-        return self.duty.base_rate
-
-    @property
-    def additional_rate(self) -> Decimal:
-        return self.duty.additional_rate
-
-    @property
-    def total_rate(self) -> Decimal | None:
-        return self.duty.total_rate
-
-    @property
-    def base_known(self) -> bool:
-        return self.duty.base_known
-
-    @property
-    def components(self) -> tuple[Component, ...]:
-        return self.duty.components
-
 
 @dataclass(frozen=True)
 class Period:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django.db import models
 from django.db.models import Case, F, OuterRef, Q, Subquery, Value, When
@@ -165,6 +166,54 @@ class Agreement(TimeStampedModel):
         if self.signed_on is not None and as_of >= self.signed_on:
             return AgreementStatus.SIGNED
         return AgreementStatus.ANNOUNCED
+
+    def expiry_replaced_by(self, extension: Extension) -> dt.date | None:
+        """The expiry `extension` replaced: the one set by the extension decided before it,
+        else the original. Reads `self.extensions.all()`, so a prefetch costs no query."""
+        key = (extension.decided_on, extension.pk or 0)
+        earlier = [ext for ext in self.extensions.all() if (ext.decided_on, ext.pk or 0) < key]
+        if not earlier:
+            return self.expires_on
+        return max(earlier, key=lambda ext: (ext.decided_on, ext.pk or 0)).expires_on
+
+    def timeline(self) -> list[AgreementEvent]:
+        """The dated events in order: announcement, rounds, signature, entry into force, each
+        extension, the expiry as finally known, termination (events on one day in that
+        order)."""
+        events: list[tuple[dt.date, int, str, str]] = []
+
+        def add(day: dt.date | None, order: int, kind: str, title: str) -> None:
+            if day is not None:
+                events.append((day, order, kind, title))
+
+        add(self.announced_on, 0, "announced", f"{self.title} announced")
+        for round_ in self.rounds.order_by("start_date"):
+            add(round_.start_date, 1, "round", f"{round_.title} ({round_.city})")
+        add(self.signed_on, 2, "signed", "Signed or issued")
+        add(self.effective_on, 3, "entry_into_force", "Entered into force")
+        for extension in self.extensions.all():
+            add(
+                extension.decided_on,
+                4,
+                "extension",
+                f"Extended to {extension.expires_on} ({extension.instrument})",
+            )
+        # The expiry as finally known: the latest decision, even one that shortened it.
+        expiry = self.expiry_as_of(dt.date.max)
+        if expiry is not None and (self.terminated_on is None or expiry < self.terminated_on):
+            add(expiry, 5, "expiry", "Expires (as last extended)")
+        add(self.terminated_on, 6, "termination", "Terminated")
+        events.sort(key=lambda event: (event[0], event[1]))
+        return [AgreementEvent(date=day, kind=kind, title=title) for day, _, kind, title in events]
+
+
+@dataclass(frozen=True)
+class AgreementEvent:
+    """One dated event of an agreement's timeline."""
+
+    date: dt.date
+    kind: str
+    title: str
 
 
 class Extension(TimeStampedModel):

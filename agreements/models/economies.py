@@ -11,18 +11,6 @@ from agreements.models.choices import EconomyKind
 from agreements.validators import ECONOMY_CODE_REGEX, validate_economy_code
 
 
-class EconomyQuerySet(models.QuerySet["Economy"]):
-    def blocs_of(self, code: str, on: dt.date) -> EconomyQuerySet:
-        """The blocs that `code` belongs to on `on` (memberships are half-open periods)."""
-        # One filter() call, so every condition applies to the same membership row.
-        return self.filter(
-            Q(memberships__left_on__isnull=True) | Q(memberships__left_on__gt=on),
-            kind=EconomyKind.BLOC,
-            memberships__member_id=code,
-            memberships__joined_on__lte=on,
-        ).distinct()
-
-
 class Economy(TimeStampedModel):
     """A customs territory that levies or faces duties: an ISO 3166-1 country or a bloc (EU)."""
 
@@ -40,8 +28,6 @@ class Economy(TimeStampedModel):
         help_text="`country` for an ISO 3166-1 country, `bloc` for a customs union such as the EU.",
     )
 
-    objects = EconomyQuerySet.as_manager()
-
     class Meta:
         ordering = ["code"]
         verbose_name_plural = "economies"
@@ -55,6 +41,17 @@ class Economy(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
+
+
+class BlocMembershipQuerySet(models.QuerySet["BlocMembership"]):
+    def on(self, day: dt.date) -> BlocMembershipQuerySet:
+        """Memberships in force on `day`: a half-open period, [joined_on, left_on).
+
+        The rate engine applies the same rule in Python to memberships it has loaded
+        (`agreements.engine.rules.Membership.covers`); tests/test_rule_mirrors.py holds the
+        two to the same answers.
+        """
+        return self.filter(Q(left_on__isnull=True) | Q(left_on__gt=day), joined_on__lte=day)
 
 
 class BlocMembership(TimeStampedModel):
@@ -78,6 +75,8 @@ class BlocMembership(TimeStampedModel):
     left_on = models.DateField(
         null=True, blank=True, help_text="First day no longer a member; empty while a member."
     )
+
+    objects = BlocMembershipQuerySet.as_manager()
 
     class Meta:
         ordering = ["bloc", "member", "joined_on"]

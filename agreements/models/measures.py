@@ -5,7 +5,7 @@ import datetime as dt
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 
 from agreements.models.agreements import Agreement
 from agreements.models.base import TimeStampedModel
@@ -13,6 +13,25 @@ from agreements.models.choices import LegalBasis, MeasureKind, RateStatus
 from agreements.models.economies import Economy
 from agreements.models.products import Product
 from agreements.models.sources import Source
+from agreements.validators import hs_prefixes
+
+
+class MeasureQuerySet(models.QuerySet["Measure"]):
+    def covering(self, code: str) -> MeasureQuerySet:
+        """Measures whose product scope covers HS `code`: no products (all goods) or one that
+        is a prefix of it, and no excluded product that is.
+
+        The rate engine applies the same rule in SQL (`agreements.engine.queries`);
+        tests/test_rule_mirrors.py holds the two to the same answers.
+        """
+        prefixes = hs_prefixes(code)
+        scope = Measure.products.through.objects.filter(measure_id=OuterRef("pk"))
+        excluded = Measure.excluded_products.through.objects.filter(
+            measure_id=OuterRef("pk"), product_id__in=prefixes
+        )
+        return self.filter(
+            ~Exists(scope) | Exists(scope.filter(product_id__in=prefixes)), ~Exists(excluded)
+        )
 
 
 class Measure(TimeStampedModel):
@@ -85,6 +104,8 @@ class Measure(TimeStampedModel):
     sources = models.ManyToManyField(
         Source, related_name="measures", help_text="Sources for this measure and its rates."
     )
+
+    objects = MeasureQuerySet.as_manager()
 
     class Meta:
         ordering = ["importer", "program", "slug"]

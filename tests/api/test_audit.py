@@ -97,7 +97,7 @@ def test_a_bulk_write_through_the_services_is_audited() -> None:
     round_ = NegotiationRound.objects.get(city="Alphaville")
     before = {d.pk for d in round_.delegates.all()}
     start = timezone.now()
-    services.replace_delegates(
+    services.round_delegates_replace(
         round_=round_, delegates=[{"name": "A. Negotiator", "economy_id": "XA", "is_lead": True}]
     )
     changes = audit.changes(since=start, limit=100)

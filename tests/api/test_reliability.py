@@ -74,6 +74,24 @@ def test_a_write_with_the_current_etag_goes_through_and_returns_the_new_one(edit
     assert chained.status_code == 200
 
 
+def test_if_match_compares_the_representation_the_client_read(editor: Any) -> None:
+    # A client reading pretty-printed JSON gets another body, so another tag; writing back
+    # with that tag and the same Accept header must not be a false 412.
+    source = Source.objects.create(
+        title="Indented", url="https://example.org/indented", publisher="Example"
+    )
+    url = f"/api/v1/sources/{source.pk}/"
+    accept = "application/json; indent=4"
+    read = editor.get(url, HTTP_ACCEPT=accept)
+    assert read.content.startswith(b"{\n    ")
+    assert read["ETag"] != editor.get(url)["ETag"]
+    response = editor.patch(
+        url, {"title": "Edited"}, format="json", HTTP_ACCEPT=accept, HTTP_IF_MATCH=read["ETag"]
+    )
+    assert response.status_code == 200, response.content
+    assert Source.objects.get(pk=source.pk).title == "Edited"
+
+
 @pytest.mark.parametrize("method", ["put", "patch", "delete"])
 def test_a_stale_if_match_is_a_412_and_changes_nothing(editor: Any, method: str) -> None:
     created = editor.post("/api/v1/rates/", rate_payload(), format="json")

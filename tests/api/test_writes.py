@@ -380,7 +380,7 @@ def test_a_round_write_is_all_or_nothing(db: Any) -> None:
     us = round_.parties.get(code="XA")
     twice = {"name": "Same Person", "title": "", "economy": us}
     with pytest.raises(IntegrityError):
-        services.save_round(
+        services.round_save(
             instance=round_, fields={"city": "Oslo"}, parties=[us], delegates=[twice, twice]
         )
     round_.refresh_from_db()

@@ -10,8 +10,7 @@ from typing import Any
 import pytest
 from django.db import connection
 
-from agreements import rate_queries
-from agreements.engine import effective_rate
+from agreements.engine import effective_rate, queries
 from agreements.models import Measure, Product, Rate
 from tests import factories
 
@@ -80,7 +79,7 @@ def plan_of(query: str, params: list[Any]) -> str:
 @pytest.mark.usefixtures("large_tables")
 def test_candidate_query_uses_indexes_on_a_large_table() -> None:
     assert Rate.objects.count() >= MEASURES * PERIODS
-    query, params = rate_queries.candidates_sql(
+    query, params = queries.candidates_sql(
         importer="XA",
         origins=[MEMBER, BLOC],
         prefixes=["95", "950", "9503", "95030", "950300"],
@@ -105,5 +104,5 @@ def test_a_lookup_on_the_large_table_still_costs_at_most_three_queries(
         result = effective_rate(importer="XA", origin=MEMBER, hs="950300", on=dt.date(2016, 1, 1))
     # Some all-goods measures on the bloc or all origins reach its member's toys: the data is
     # really read.
-    assert result.components
-    assert all(c.valid_from <= dt.date(2016, 1, 1) for c in result.components)
+    assert result.duty.components
+    assert all(c.valid_from <= dt.date(2016, 1, 1) for c in result.duty.components)

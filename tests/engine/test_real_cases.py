@@ -113,7 +113,9 @@ def test_the_15_percent_all_in_rule_on_1_september_2025(
     assert lookup("US", origin, hs, D(2025, 9, 1)) == expected
     result = effective_rate(importer="US", origin=origin, hs=hs, on=D(2025, 9, 1))
     assert [
-        (c.kind, str(c.rate), str(c.applied_rate)) for c in result.components if c.kind != "base"
+        (c.kind, str(c.rate), str(c.applied_rate))
+        for c in result.duty.components
+        if c.kind != "base"
     ] == [reciprocal]
 
 
@@ -122,7 +124,7 @@ def test_a_member_state_is_matched_through_the_eu() -> None:
     member = effective_rate(importer="US", origin="DE", hs="950300", on=on)
     bloc = effective_rate(importer="US", origin="EU", hs="950300", on=on)
     assert member.duty == bloc.duty
-    assert [c.instrument for c in member.components] == ["HTSUS column 1 general", "EO 14326"]
+    assert [c.instrument for c in member.duty.components] == ["HTSUS column 1 general", "EO 14326"]
 
 
 def test_the_uk_is_not_matched_through_the_eu_after_leaving() -> None:

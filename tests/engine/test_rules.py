@@ -201,7 +201,7 @@ def test_identical_measures_in_a_program_go_to_the_lowest_measure_id() -> None:
     first = make_measure(rates=[("10", "2025-01-01", None)])
     make_measure(rates=[("10", "2025-01-01", None)])
     result = effective_rate(importer=IMPORTER, origin=ORIGIN, hs="950300", on=D(2025, 6, 1))
-    assert [c.measure for c in result.components] == [first.pk]
+    assert [c.measure for c in result.duty.components] == [first.pk]
 
 
 @pytest.mark.parametrize("reverse", [False, True])
@@ -210,8 +210,8 @@ def test_equal_lowest_base_rates_go_to_the_program_first_by_slug(reverse: bool) 
     for program in reversed(programs) if reverse else programs:
         make_measure(kind="base", program=program, rates=[("3", "2025-01-01", None)])
     result = effective_rate(importer=IMPORTER, origin=ORIGIN, hs="950300", on=D(2025, 6, 1))
-    assert [c.program for c in result.components] == ["gsp"]
-    assert result.base_rate == result.total_rate == Decimal("3.00")
+    assert [c.program for c in result.duty.components] == ["gsp"]
+    assert result.duty.base_rate == result.duty.total_rate == Decimal("3.00")
 
 
 def test_within_a_program_specificity_comes_before_the_lowest_base() -> None:
@@ -262,17 +262,17 @@ def test_an_announced_period_ends_like_any_other() -> None:
 def test_base_known_and_the_shortcuts_follow_the_duty() -> None:
     make_measure(rates=[("25", "2025-01-01", None)])
     unknown = effective_rate(importer=IMPORTER, origin=ORIGIN, hs="950300", on=D(2025, 6, 1))
-    assert not unknown.base_known
-    assert (unknown.base_rate, unknown.total_rate) == (None, None)
+    assert not unknown.duty.base_known
+    assert (unknown.duty.base_rate, unknown.duty.total_rate) == (None, None)
     make_measure(kind="base", program="mfn", rates=[("2.5", "2025-01-01", None)])
     known = effective_rate(importer=IMPORTER, origin=ORIGIN, hs="950300", on=D(2025, 6, 1))
-    assert known.base_known
-    assert (known.base_rate, known.additional_rate, known.total_rate) == (
+    assert known.duty.base_known
+    assert (known.duty.base_rate, known.duty.additional_rate, known.duty.total_rate) == (
         Decimal("2.50"),
         Decimal("25.00"),
         Decimal("27.50"),
     )
-    assert known.components == known.duty.components
+    assert known.duty.components == known.duty.components
 
 
 def test_the_timeline_breaks_where_bloc_membership_starts_and_ends() -> None:

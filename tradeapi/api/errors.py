@@ -1,14 +1,36 @@
-"""Database conflicts as API errors, in drf-standardized-errors' shape."""
+"""The one error shape of every 4xx (drf-standardized-errors'), for the answers DRF does not
+build itself: URLs with no route, body limits, database conflicts, failed preconditions.
+
+`error_body` is the shape; the exceptions below go through DRF's exception handler, and the
+`ErrorResponse<status>Serializer` classes document the statuses the library does not know.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.db import IntegrityError, models
+from django.http import HttpRequest, JsonResponse
 from drf_standardized_errors.openapi_serializers import ClientErrorEnum
 from rest_framework import serializers, status
 from rest_framework.exceptions import APIException
 from rest_framework.response import Response
+
+
+def error_body(code: str, detail: str, attr: str | None = None) -> dict[str, Any]:
+    """drf-standardized-errors' body for one client error, for answers given outside DRF."""
+    return {"type": "client_error", "errors": [{"code": code, "detail": detail, "attr": attr}]}
+
+
+def error_response(status_code: int, code: str, detail: str) -> JsonResponse:
+    return JsonResponse(error_body(code, detail), status=status_code)
+
+
+def not_found(
+    request: HttpRequest, exception: Exception | None = None, **kwargs: Any
+) -> JsonResponse:
+    """Unknown URLs (and unknown API versions) answer a JSON 404, never Django's HTML page."""
+    return error_response(404, "not_found", "Not found.")
 
 
 class Conflict(APIException):
@@ -17,8 +39,25 @@ class Conflict(APIException):
     default_code = "conflict"
 
 
+class PreconditionFailed(APIException):
+    status_code = status.HTTP_412_PRECONDITION_FAILED
+    default_detail = (
+        "The record changed since you read it (If-Match does not match its current ETag). "
+        "Read it again and reapply your change."
+    )
+    default_code = "precondition_failed"
+
+
 class ConflictCode(models.TextChoices):
     CONFLICT = "conflict", "Conflict"
+
+
+class PreconditionFailedCode(models.TextChoices):
+    PRECONDITION_FAILED = "precondition_failed", "Precondition failed"
+
+
+class PayloadTooLargeCode(models.TextChoices):
+    REQUEST_TOO_LARGE = "request_too_large", "Request too large"
 
 
 def single_error_response(
@@ -52,12 +91,16 @@ def single_error_response(
 
 
 ErrorResponse409Serializer = single_error_response(409, ConflictCode)
+ErrorResponse412Serializer = single_error_response(412, PreconditionFailedCode)
+# Documents tradeapi.middleware.RequestBodyLimitMiddleware's answer.
+ErrorResponse413Serializer = single_error_response(
+    413, PayloadTooLargeCode, "Human-readable message with both sizes."
+)
 
 
 class ConflictAsError:
     """Viewset mixin: a constraint the database enforces after validation passed (two writes
-    racing, e.g. overlapping in-force periods inserted at once) is the client's conflict to
-    resolve, so it answers 409 rather than 500."""
+    racing) is the client's conflict to resolve, so it answers 409 rather than 500."""
 
     def handle_exception(self, exc: Exception) -> Response:
         if isinstance(exc, IntegrityError):

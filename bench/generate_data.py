@@ -4,6 +4,11 @@ The data grows by covering more importers at a constant density per importer, th
 real dataset grows when it covers more economies: the benchmark then shows whether a
 lookup's cost follows the rows that match it (it should) or the size of the tables.
 Rows are written with COPY because a million rows through the ORM take minutes.
+
+It lives with the benchmark, not among the app's commands: it writes outside the audit
+history by design and serves only `bench.run`.
+
+Usage: DATABASE_URL=postgres://... python -m bench.generate_data --rates 1000000
 """
 
 from __future__ import annotations
@@ -15,11 +20,10 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
+import django
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection, transaction
-
-from agreements.models import Economy, Product
-from agreements.models.choices import EconomyKind
 
 SLUG_PREFIX = "bench-"
 PERIODS_PER_MEASURE = 10
@@ -36,6 +40,10 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=2025, help="Random seed.")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        # Imported here: the module is run as a script, before Django is set up.
+        from agreements.models import Economy, Product
+        from agreements.models.choices import EconomyKind
+
         if connection.vendor != "postgresql":
             raise CommandError("The benchmark dataset is for PostgreSQL (set DATABASE_URL).")
         total_rates: int = options["rates"]
@@ -217,3 +225,12 @@ def _periods(rng: random.Random, measure_id: int, now: dt.datetime) -> Iterator[
 
 def _copy_value(value: Any) -> str:
     return r"\N" if value is None else str(value)
+
+
+if __name__ == "__main__":
+    import os
+    import sys
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tradeapi.settings")
+    django.setup()
+    call_command(Command(), *sys.argv[1:])

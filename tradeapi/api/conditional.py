@@ -1,57 +1,31 @@
 """Conditional requests: ETags on every answer, 304 for unchanged reads, 412 for stale writes.
 
-The ETag of a response is the MD5 of its body (agreements.api.middleware.ETagMiddleware).
-A client that read a record and writes it back with `If-Match: <that ETag>` is told 412 when
-someone else changed the record in between, instead of silently overwriting their change
-(the lost update). The check and the write run in one transaction with the row locked, so
+The ETag of a response is the MD5 of its body (`ETagMiddleware`). A client that read a
+record and writes it back with `If-Match: <that ETag>` is told 412 when someone else
+changed the record in between, instead of silently overwriting their change (the lost
+update). The check and the write run in one transaction with the row locked, so
 two writers holding the same ETag cannot both pass.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from typing import Any
 
-from django.db import models, transaction
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.utils.cache import get_conditional_response
 from django.utils.http import parse_etags, quote_etag
-from rest_framework import status
-from rest_framework.exceptions import APIException
-from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from agreements.api.exceptions import single_error_response
+from tradeapi.api.errors import PreconditionFailed
 
 
 def etag_of(body: bytes) -> str:
     # Not for security: a fingerprint of the representation, as Django's own ETags are.
     return quote_etag(hashlib.md5(body, usedforsecurity=False).hexdigest())
-
-
-class PreconditionFailed(APIException):
-    status_code = status.HTTP_412_PRECONDITION_FAILED
-    default_detail = (
-        "The record changed since you read it (If-Match does not match its current ETag). "
-        "Read it again and reapply your change."
-    )
-    default_code = "precondition_failed"
-
-
-class PreconditionFailedCode(models.TextChoices):
-    PRECONDITION_FAILED = "precondition_failed", "Precondition failed"
-
-
-ErrorResponse412Serializer = single_error_response(412, PreconditionFailedCode)
-
-
-class PayloadTooLargeCode(models.TextChoices):
-    REQUEST_TOO_LARGE = "request_too_large", "Request too large"
-
-
-# Documents tradeapi.middleware.RequestBodyLimitMiddleware's answer.
-ErrorResponse413Serializer = single_error_response(
-    413, PayloadTooLargeCode, "Human-readable message with both sizes."
-)
 
 
 class ConditionalWrites:
@@ -97,6 +71,47 @@ class ConditionalWrites:
         return instance
 
     def current_representation(self, instance: Any) -> bytes:
-        """The body a GET of this record answers now, byte for byte, for its ETag."""
+        """The body a GET of this record answers now, byte for byte, for its ETag.
+
+        Rendered as this request negotiated it (`Accept: application/json; indent=4` is
+        another body with another tag), so a client that sends the Accept header it read
+        with is compared against the representation it was given.
+        """
+        request: Request = self.request  # type: ignore[attr-defined]
         serializer = self.get_serializer(instance)  # type: ignore[attr-defined]
-        return JSONRenderer().render(serializer.data)
+        renderer = request.accepted_renderer
+        context = self.get_renderer_context()  # type: ignore[attr-defined]
+        return bytes(renderer.render(serializer.data, request.accepted_media_type, context))
+
+
+Handler = Callable[[HttpRequest], HttpResponse]
+
+
+class ETagMiddleware:
+    """An ETag on every successful answer; `If-None-Match` reads answer 304.
+
+    The tag is the MD5 of the body, so it changes exactly when the representation does,
+    for lists, details and the rate engine's computed answers alike. Writes carry the
+    record's new tag too, so a client can chain `If-Match` writes without a read between.
+    Django's ConditionalGetMiddleware does the same for GET only and tags error answers too;
+    the 304/412 decision itself is Django's `get_conditional_response`.
+    """
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if response.streaming or not 200 <= response.status_code < 300 or not response.content:
+            return response
+        if request.method not in ("GET", "HEAD", "POST", "PUT", "PATCH"):
+            return response
+        if not response.has_header("ETag"):
+            response.headers["ETag"] = etag_of(response.content)
+        if request.method in ("GET", "HEAD"):
+            # 304 for a matching If-None-Match, 412 for a failing If-Match on a read.
+            conditional = get_conditional_response(
+                request, etag=response["ETag"], response=response
+            )
+            return conditional if conditional is not None else response
+        return response

@@ -8,7 +8,9 @@ from typing import Any
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 from drf_standardized_errors.openapi import AutoSchema as StandardizedErrorsAutoSchema
-from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
+from rest_framework import serializers
+
+from tradeapi.api.serializers import BoundedManyRelatedField
 
 # Codes every query parameter can produce besides its field's own (DRF's CharField refuses
 # NUL and surrogate characters; our code fields add `invalid` from their regex validators).
@@ -21,21 +23,53 @@ COMMON_QUERY_CODES = {
 }
 
 
-def document_query_errors(view: type[Any]) -> type[Any]:
-    """Declare, for the schema, the validation codes each query parameter of a view can
-    produce, read from its query serializer's fields so they cannot drift apart."""
-    for name, field in view.query_serializer_class().fields.items():
-        codes = sorted(COMMON_QUERY_CODES | set(field.default_error_messages))
-        view = extend_validation_errors(codes, field_name=name, methods=["get"])(view)
-    return view
-
-
 class AutoSchema(StandardizedErrorsAutoSchema):
-    """Documents the 400 of views that validate their query string with a serializer.
+    """drf-standardized-errors' schema, documenting the 400s it cannot see by itself, read
+    from what the view declares, so a new viewset needs no error decorators:
 
-    drf-standardized-errors adds a validation-error response only for request bodies and
-    django-filter filters; views with a `query_serializer_class` answer 400 too.
+    - query parameters validated by a `query_serializer_class` (the engine, the changes
+      feed): each field's own codes plus the ones every query parameter can produce;
+    - a list's `page`, `page_size`, `ordering` and `search`;
+    - date parameters declared with `extend_schema` (`as_of`): a malformed date;
+    - capped lists in request bodies: related keys (MAX_RELATED) and nested lists with a
+      `max_length` (a round's delegates), which the library does not read from list fields.
     """
+
+    def _get_extra_validation_errors(self) -> dict[str, set[str]]:
+        errors: dict[str, set[str]] = {
+            name: set(codes) for name, codes in super()._get_extra_validation_errors().items()
+        }
+
+        def add(name: str, *codes: str) -> None:
+            errors.setdefault(name, set()).update(codes)
+
+        query_serializer = getattr(self.view, "query_serializer_class", None)
+        if query_serializer is not None and self.method == "GET":
+            for name, field in query_serializer().fields.items():
+                add(name, *COMMON_QUERY_CODES, *field.default_error_messages)
+        if getattr(self.view, "action", None) == "list":
+            for name in ("page", "page_size", "ordering"):
+                add(name, "invalid")
+            if getattr(self.view, "search_fields", None):
+                add("search", "null_characters_not_allowed", "surrogate_characters_not_allowed")
+        if self.method == "GET":
+            for parameter in self.get_override_parameters():
+                if isinstance(parameter, OpenApiParameter) and parameter.type is OpenApiTypes.DATE:
+                    add(parameter.name, "invalid")
+        if self.method in ("POST", "PUT", "PATCH"):
+            serializer = self.get_request_serializer()
+            for name, field in getattr(serializer, "fields", {}).items():
+                if field.read_only:
+                    continue
+                if isinstance(field, BoundedManyRelatedField):
+                    add(name, "max_length")
+                elif isinstance(field, serializers.ListSerializer):
+                    # Errors about the list as a whole; a null item is named by position.
+                    add(name, "invalid", "null")
+                    add(f"{name}.INDEX", "null")
+                    if getattr(field, "max_length", None) is not None:
+                        add(f"{name}.non_field_errors", "max_length")
+        return errors
 
     def _should_add_error_response(self, responses: dict[str, Any], status_code: str) -> bool:
         if status_code == "412":

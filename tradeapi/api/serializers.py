@@ -1,0 +1,89 @@
+"""Serializer building blocks every API app shares: model validation as 400s, and capped
+lists of related keys."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import models
+from rest_framework import serializers
+from rest_framework.relations import MANY_RELATION_KWARGS
+from rest_framework.settings import api_settings
+
+# The longest list of related keys a write may carry: above any real scope, and low enough
+# that a hostile list of 10,000 keys is refused before 10,000 lookups.
+MAX_RELATED = 1000
+
+
+def model_errors(error: DjangoValidationError) -> Any:
+    """Django's validation errors as DRF's, codes kept; Django's `__all__` is DRF's
+    `non_field_errors`, so every client sees one name for record-wide errors."""
+    detail = serializers.as_serializer_error(error)
+    if NON_FIELD_ERRORS in detail:
+        detail[api_settings.NON_FIELD_ERRORS_KEY] = detail.pop(NON_FIELD_ERRORS)
+    return detail
+
+
+class ModelValidatedSerializer(serializers.ModelSerializer):
+    """Runs the model's own validation (field validators, clean(), Meta.constraints).
+
+    DRF does not call Model.full_clean(); without this, a broken invariant would reach the
+    database and come back as an IntegrityError instead of a 400 naming the field.
+    """
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        attrs = super().validate(attrs)
+        model: type[models.Model] = self.Meta.model
+        many_to_many = {field.name for field in model._meta.many_to_many}
+        instance = self.unsaved_instance(attrs)
+        try:
+            instance.full_clean(exclude=list(many_to_many))
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(model_errors(error)) from error
+        return attrs
+
+    def unsaved_instance(self, attrs: dict[str, Any]) -> models.Model:
+        """The record as it would be saved (without its many-to-many relations)."""
+        model: type[models.Model] = self.Meta.model
+        many_to_many = {field.name for field in model._meta.many_to_many}
+        instance = model() if self.instance is None else _copy(self.instance)
+        for name, value in attrs.items():
+            if name not in many_to_many and not isinstance(value, list):
+                setattr(instance, name, value)
+        return instance
+
+
+def _copy(instance: models.Model) -> models.Model:
+    clone = type(instance)()
+    for field in instance._meta.concrete_fields:
+        setattr(clone, field.attname, getattr(instance, field.attname))
+    clone._state.adding = False
+    return clone
+
+
+class BoundedManyRelatedField(serializers.ManyRelatedField):
+    """DRF's list of related keys, capped at MAX_RELATED before any lookup. (DRF gives
+    ListSerializer and ListField a `max_length`, but not ManyRelatedField.)"""
+
+    default_error_messages = {
+        **serializers.ManyRelatedField.default_error_messages,
+        "max_length": "Ensure this list has no more than {max_length} items.",
+    }
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, list) and len(data) > MAX_RELATED:
+            self.fail("max_length", max_length=MAX_RELATED)
+        return super().to_internal_value(data)
+
+
+class BoundedMany:
+    """Related-field mixin: `many=True` builds a list field capped at MAX_RELATED keys."""
+
+    @classmethod
+    def many_init(cls, *args: Any, **kwargs: Any) -> BoundedManyRelatedField:
+        # As DRF's RelatedField.many_init, with our list field in place of its own.
+        options = {k: v for k, v in kwargs.items() if k in MANY_RELATION_KWARGS}
+        child: Any = cls(*args, **kwargs)
+        return BoundedManyRelatedField(child_relation=child, **options)
