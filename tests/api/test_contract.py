@@ -164,7 +164,7 @@ CONTRACTS = [
         detail_queries=5,
         create=lambda: {
             "title": "Test round",
-            "city": "Geneva",
+            "city": "Testville",
             "venue_country": "XF",
             "start_date": "2026-01-10",
             "end_date": "2026-01-11",

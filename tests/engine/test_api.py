@@ -169,7 +169,7 @@ def test_bad_parameters_answer_400_naming_them(
 
 
 def test_unknown_api_version_is_a_json_404(client: CheckedClient) -> None:
-    response = client.get("/api/v2/rates/effective/", {"importer": "US"})
+    response = client.get("/api/v2/rates/effective/", {"importer": "XA"})
     assert response.status_code == 404
     assert response.json()["errors"][0]["code"] == "not_found"
 
