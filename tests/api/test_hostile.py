@@ -52,7 +52,9 @@ def agreement(**overrides: Any) -> dict[str, Any]:
 
 def round_(**overrides: Any) -> dict[str, Any]:
     pk = NegotiationRound.objects.get(city="Alphaville").pk
-    return copy_of(f"/api/v1/rounds/{pk}/", **overrides)
+    # A round's natural key is its title and start: a copy under the same would be refused
+    # as a duplicate before the hostile field is looked at.
+    return copy_of(f"/api/v1/rounds/{pk}/", **{"title": "Hostile copy", **overrides})
 
 
 @pytest.fixture
