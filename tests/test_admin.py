@@ -20,8 +20,10 @@ from agreements.models import (
     TariffLine,
 )
 from agreements.models.history import TRACKED
+from tests import factories
+from tests.factories import CHANGE_REASON, GLOBAL_MEASURE, ORIGIN_MEASURE
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("world")]
 MODELS = sorted(admin.site._registry, key=lambda model: model._meta.label)
 APP_MODELS = [model for model in MODELS if model._meta.app_label == "agreements"]
 # Tariff lines are loaded from the official schedules and not audited (models/history.py).
@@ -33,7 +35,7 @@ def _a_tariff_line() -> None:
     """The session's seed leaves the official schedules out (they are slow to load); one line
     gives the tariff-line pages a row to render."""
     line, _ = TariffLine.objects.get_or_create(
-        importer_id="US",
+        importer=factories.economy("XA"),
         code="0101300000",
         valid_from="2026-01-01",
         defaults={
@@ -92,7 +94,7 @@ def test_changelist_add_and_change_pages_render_and_save(
     admin_client: Client, model: type[Model]
 ) -> None:
     instance = model._default_manager.order_by("pk").first()
-    assert instance is not None, "the seeded data has a row of every model"
+    assert instance is not None, "the world has a row of every model"
 
     changelist = admin_client.get(url(model, "changelist"))
     assert changelist.status_code == 200
@@ -116,11 +118,11 @@ def test_changelists_use_a_bounded_number_of_queries(
 
 def test_agreement_list_shows_status_and_expiry_as_of_today(admin_client: Client) -> None:
     page = admin_client.get(url(NegotiationRound, "changelist")).content.decode()
-    assert "Geneva" in page
+    assert "Alphaville" in page
     agreements = admin_client.get(reverse("admin:agreements_agreement_changelist"))
     content = agreements.content.decode()
     assert "Status today" in content
-    assert "Expired" in content  # The truce ran to 2026-11-10.
+    assert "Expired" in content  # The world's quiet deal ran to the end of 2025.
 
 
 def rate_row(
@@ -139,8 +141,8 @@ def measure_post(**rows: str) -> dict[str, Any]:
     return {
         "slug": "test-admin-measure",
         "title": "Test measure",
-        "importer": "US",
-        "origin": "CN",
+        "importer": "XA",
+        "origin": "XB",
         "legal_basis": "section_301",
         "instrument": "Test act",
         "program": "test",
@@ -150,9 +152,7 @@ def measure_post(**rows: str) -> dict[str, Any]:
         "waived_by": "",
         "yields_to": "",
         "sources": list(
-            Measure.objects.get(slug="us-ieepa-fentanyl-eo14195").sources.values_list(
-                "pk", flat=True
-            )
+            Measure.objects.get(slug="xa-drugs-xb-order-1").sources.values_list("pk", flat=True)
         ),
         "rates-TOTAL_FORMS": str(len({k.split("-")[1] for k in rows})),
         "rates-INITIAL_FORMS": "0",
@@ -186,7 +186,7 @@ def test_overlapping_periods_in_one_submission_are_a_form_error(admin_client: Cl
 
 
 def test_a_period_overlapping_a_saved_one_is_a_form_error(admin_client: Client) -> None:
-    measure = Measure.objects.get(slug="us-ieepa-reciprocal-cn-eo14266")
+    measure = Measure.objects.get(slug=ORIGIN_MEASURE)
     existing = measure.rates.get()
     response = admin_client.post(
         url(Rate, "add"),
@@ -215,7 +215,7 @@ def test_a_period_overlapping_a_saved_one_is_a_form_error(admin_client: Client) 
         (Product, {"code": "95031", "level": "heading", "description": "x"}, None),
         (
             BlocMembership,
-            {"bloc": "EU", "member": "NO", "joined_on": "2030-01-01", "left_on": "2029-01-01"},
+            {"bloc": "XE", "member": "XH", "joined_on": "2030-01-01", "left_on": "2029-01-01"},
             None,
         ),
     ],
@@ -224,7 +224,7 @@ def test_bad_entries_are_form_errors_and_write_nothing(
     admin_client: Client, model: type[Model], data: dict[str, Any], field: str | None
 ) -> None:
     if model is Rate:
-        data = {**data, "measure": Measure.objects.get(slug="us-s122-global-10").pk}
+        data = {**data, "measure": Measure.objects.get(slug=GLOBAL_MEASURE).pk}
     before = model._default_manager.count()
     response = admin_client.post(url(model, "add"), data)
     assert response.status_code == 200
@@ -240,12 +240,12 @@ def test_a_round_ending_before_it_starts_is_a_form_error(admin_client: Client) -
         url(NegotiationRound, "add"),
         {
             "title": "Backwards",
-            "city": "Geneva",
-            "venue_country": "CH",
+            "city": "Alphaville",
+            "venue_country": "XF",
             "start_date": "2025-05-11",
             "end_date": "2025-05-10",
             "status": "held",
-            "parties": ["US", "CN"],
+            "parties": ["XA", "XB"],
             "sources": [1],
             "delegates-TOTAL_FORMS": "0",
             "delegates-INITIAL_FORMS": "0",
@@ -262,8 +262,8 @@ def test_the_admin_asks_the_engine_for_the_effective_duty(admin_client: Client) 
     page = admin_client.get(
         reverse("admin:agreements_rate_effective"),
         {
-            "importer": "us",
-            "origin": "cn",
+            "importer": "xa",
+            "origin": "xb",
             "hs": "9503.00",
             "date": "2025-04-10",
             "scenario": "in_force",
@@ -271,7 +271,7 @@ def test_the_admin_asks_the_engine_for_the_effective_duty(admin_client: Client) 
     )
     assert page.status_code == 200
     content = page.content.decode()
-    assert "IEEPA reciprocal tariff on China raised to 125% (EO 14266)" in content
+    assert "XA reciprocal rate for XB: 125% (Order R-2)" in content
     assert "total 145.00" in content
 
 
@@ -280,7 +280,7 @@ def test_the_admin_calculator_reports_bad_input_as_form_errors(admin_client: Cli
         reverse("admin:agreements_rate_effective"),
         {
             "importer": "ZZ",
-            "origin": "cn",
+            "origin": "xb",
             "hs": "95x",
             "date": "2025-04-10",
             "scenario": "in_force",
@@ -293,7 +293,7 @@ def test_the_admin_calculator_reports_bad_input_as_form_errors(admin_client: Cli
         reverse("admin:agreements_rate_effective"),
         {
             "importer": "ZZ",
-            "origin": "cn",
+            "origin": "xb",
             "hs": "95",
             "date": "2025-04-10",
             "scenario": "in_force",
@@ -314,5 +314,5 @@ def test_every_record_shows_its_history(admin_client: Client, model: type[Model]
     assert instance is not None
     response = admin_client.get(url(model, "history", instance.pk))
     assert response.status_code == 200
-    # The seed's creation of the record is listed (simple-history's history view).
-    assert b"seed_data" in response.content
+    # The world's creation of the record is listed, with its reason (simple-history's view).
+    assert CHANGE_REASON.encode() in response.content

@@ -24,28 +24,29 @@ from agreements.models import (
     Source,
     TariffLine,
 )
+from tests.factories import GLOBAL_MEASURE, TRUCE
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("world")]
 D = dt.date
 
 
 def measure() -> Measure:
-    return Measure.objects.get(slug="us-s122-global-10")
+    return Measure.objects.get(slug=GLOBAL_MEASURE)
 
 
 def truce() -> Agreement:
-    return Agreement.objects.get(slug="us-cn-geneva-truce")
+    return Agreement.objects.get(slug=TRUCE)
 
 
-def geneva() -> NegotiationRound:
-    return NegotiationRound.objects.get(city="Geneva")
+def alphaville() -> NegotiationRound:
+    return NegotiationRound.objects.get(city="Alphaville")
 
 
 def commitment(**overrides: Any) -> Commitment:
     fields: dict[str, Any] = {
         "slug": "test-commitment",
-        "pledger_id": "JP",
-        "beneficiary_id": "US",
+        "pledger_id": "XC",
+        "beneficiary_id": "XA",
         "kind": "investment",
         "description": "test",
         **overrides,
@@ -56,15 +57,15 @@ def commitment(**overrides: Any) -> Commitment:
 VIOLATIONS: dict[str, Callable[[], Any]] = {
     "economy_code_format": lambda: Economy.objects.create(code="us", name="lower"),
     "economy_code_digits": lambda: Economy.objects.create(code="U1", name="digit"),
-    "economy_code_unique": lambda: Economy.objects.create(code="US", name="again"),
+    "economy_code_unique": lambda: Economy.objects.create(code="XA", name="again"),
     "membership_left_after_joined": lambda: BlocMembership.objects.create(
-        bloc_id="EU", member_id="NO", joined_on=D(2030, 1, 1), left_on=D(2030, 1, 1)
+        bloc_id="XE", member_id="XH", joined_on=D(2030, 1, 1), left_on=D(2030, 1, 1)
     ),
     "membership_not_self": lambda: BlocMembership.objects.create(
-        bloc_id="EU", member_id="EU", joined_on=D(2030, 1, 1)
+        bloc_id="XE", member_id="XE", joined_on=D(2030, 1, 1)
     ),
     "membership_unique_start": lambda: BlocMembership.objects.create(
-        bloc_id="EU", member_id="DE", joined_on=D(1958, 1, 1)
+        bloc_id="XE", member_id="XG", joined_on=D(1958, 1, 1)
     ),
     "product_code_letters": lambda: Product.objects.create(
         code="95ab", level="heading", description="x"
@@ -85,25 +86,25 @@ VIOLATIONS: dict[str, Callable[[], Any]] = {
         pk=truce().pk
     ).update(terminated_on=D(2025, 1, 1)),
     "agreement_slug_unique": lambda: Agreement.objects.create(
-        slug="us-cn-geneva-truce", title="again", kind="truce", summary="x"
+        slug=TRUCE, title="again", kind="truce", summary="x"
     ),
     "extension_one_per_agreement_day": lambda: Extension.objects.create(
         agreement=truce(), decided_on=D(2025, 8, 11), expires_on=D(2027, 1, 1), instrument="x"
     ),
-    "round_ends_not_before_start": lambda: NegotiationRound.objects.filter(pk=geneva().pk).update(
-        end_date=D(2025, 5, 9)
-    ),
+    "round_ends_not_before_start": lambda: NegotiationRound.objects.filter(
+        pk=alphaville().pk
+    ).update(end_date=D(2025, 5, 9)),
     "round_unique_title_start": lambda: NegotiationRound.objects.create(
-        title="Geneva talks",
-        city="Geneva",
-        venue_country_id="CH",
+        title="Alphaville talks",
+        city="Alphaville",
+        venue_country_id="XF",
         start_date=D(2025, 5, 10),
         end_date=D(2025, 5, 10),
     ),
     "delegate_unique_per_round": lambda: Delegate.objects.create(
-        round=geneva(), name="Scott Bessent", title="again", economy_id="US"
+        round=alphaville(), name="Ann Able", title="again", economy_id="XA"
     ),
-    "commitment_not_to_self": lambda: commitment(beneficiary_id="JP"),
+    "commitment_not_to_self": lambda: commitment(beneficiary_id="XC"),
     "commitment_amount_non_negative": lambda: commitment(amount=Decimal(-1), currency="USD"),
     "commitment_quantity_non_negative": lambda: commitment(quantity=Decimal(-1), unit="t"),
     "commitment_currency_without_amount": lambda: commitment(currency="USD"),
@@ -112,12 +113,12 @@ VIOLATIONS: dict[str, Callable[[], Any]] = {
     "commitment_unit_without_quantity": lambda: commitment(unit="t"),
     "commitment_quantity_without_unit": lambda: commitment(quantity=Decimal(1)),
     "measure_origin_not_importer": lambda: Measure.objects.filter(pk=measure().pk).update(
-        origin_id="US"
+        origin_id="XA"
     ),
     "measure_slug_unique": lambda: Measure.objects.create(
-        slug="us-s122-global-10",
+        slug=GLOBAL_MEASURE,
         title="x",
-        importer_id="US",
+        importer_id="XA",
         legal_basis="other",
         instrument="x",
         program="x",
@@ -199,7 +200,7 @@ def test_a_raw_write_breaking_an_invariant_is_refused(write: Callable[[], Any]) 
 
 @pytest.mark.postgres
 def test_overlapping_in_force_periods_are_refused_by_postgresql() -> None:
-    # us-s122-global-10 is in force over [2026-02-24, 2026-07-24).
+    # The global surcharge is in force over [2026-02-24, 2026-07-24).
     with pytest.raises(IntegrityError, match="rate_in_force_no_overlap"), transaction.atomic():
         Rate.objects.create(measure=measure(), rate=5, valid_from=D(2026, 7, 1))
 
@@ -215,7 +216,7 @@ def test_touching_and_non_in_force_periods_are_allowed_by_postgresql() -> None:
 @pytest.mark.postgres
 def test_overlapping_memberships_are_refused_by_postgresql() -> None:
     with pytest.raises(IntegrityError, match="membership_no_overlap"), transaction.atomic():
-        BlocMembership.objects.create(bloc_id="EU", member_id="DE", joined_on=D(2000, 1, 1))
+        BlocMembership.objects.create(bloc_id="XE", member_id="XG", joined_on=D(2000, 1, 1))
 
 
 def test_clean_names_the_colliding_period_on_every_database() -> None:
@@ -229,6 +230,6 @@ def test_clean_names_the_colliding_period_on_every_database() -> None:
 
 
 def test_membership_clean_names_the_colliding_membership() -> None:
-    overlapping = BlocMembership(bloc_id="EU", member_id="DE", joined_on=D(2000, 1, 1))
-    with pytest.raises(Exception, match="Overlaps the membership DE in EU from 1958-01-01"):
+    overlapping = BlocMembership(bloc_id="XE", member_id="XG", joined_on=D(2000, 1, 1))
+    with pytest.raises(Exception, match="Overlaps the membership XG in XE from 1958-01-01"):
         overlapping.full_clean()

@@ -1,7 +1,8 @@
 """`export_data` / `import_data`: the whole database out and back in, with nothing lost.
 
-Every test starts from the seeded 2025 data plus a user with a group, a permission, a token,
-an admin log entry and an audited edit of their own, so the tables only staff fill are
+Every test starts from the synthetic world (tests/factories.py) with a full nomenclature's
+worth of products, plus a user with a group, a permission, a token, an admin log entry and
+an audited edit of their own, so the tables only staff fill are
 exercised too. "Everything" is checked against the app registry itself, not against the
 transfer module's own list of what it moves.
 """
@@ -32,8 +33,13 @@ from rest_framework.authtoken.models import Token
 
 from agreements.models import Agreement, Measure, Product, Rate, Source
 from agreements.transfer import transferred_models
+from tests import factories
+from tests.factories import ORIGIN_MEASURE, TRUCE
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("world", "nomenclature")]
+# As many lines as the HS has at six digits, written in bulk as the loader writes them, so a
+# dump is as large as a real one: over 15,000 records once the audit history is counted.
+BULK_PRODUCTS = 7_600
 
 Snapshot = dict[str, list[dict[str, Any]]]
 # What migrate recreates (and sessions): the only tables a dump may leave out.
@@ -77,9 +83,16 @@ def import_(path: Path, *args: str) -> str:
     return out.getvalue()
 
 
+@pytest.fixture(scope="module")
+def nomenclature(world: factories.World, django_db_blocker: Any) -> None:
+    # Inside the world's module transaction, so it is rolled back with it.
+    with django_db_blocker.unblock():
+        factories.products_in_bulk([str(code) for code in range(200_000, 200_000 + BULK_PRODUCTS)])
+
+
 @pytest.fixture(autouse=True)
 def staff_records() -> None:
-    """Rows of the tables the seed leaves empty, each pointing at content types or
+    """Rows of the tables the world leaves empty, each pointing at content types or
     permissions, whose ids are the ones that differ between databases."""
     alice = User.objects.create_user("alice", "alice@example.org", "a long passphrase 42")
     alice.groups.add(Group.objects.get(name="editors"))
@@ -139,8 +152,8 @@ def test_replace_deletes_what_the_dump_does_not_hold(tmp_path: Path) -> None:
     dump = tmp_path / "all.json"
     export(dump)
     Source.objects.create(url="https://example.org/new", title="Added after the dump")
-    Rate.objects.filter(measure__slug="us-ieepa-reciprocal-cn-eo14266").delete()
-    Measure.objects.filter(slug="us-ieepa-fentanyl-eo14195").update(note="Edited.")
+    Rate.objects.filter(measure__slug=ORIGIN_MEASURE).delete()
+    Measure.objects.filter(slug="xa-drugs-xb-order-1").update(note="Edited.")
     User.objects.create_user("bob")
 
     output = import_(dump, "--replace")
@@ -227,7 +240,7 @@ def test_refuses_a_database_with_other_data_and_writes_nothing(tmp_path: Path) -
 def test_refuses_a_changed_row(tmp_path: Path) -> None:
     dump = tmp_path / "all.json"
     export(dump)
-    Agreement.objects.filter(slug="us-cn-geneva-truce").update(note="Edited.")
+    Agreement.objects.filter(slug=TRUCE).update(note="Edited.")
     before = snapshot()
 
     with pytest.raises(CommandError, match=r"Table agreements_agreement already holds 1 row"):
@@ -304,7 +317,7 @@ def test_new_records_after_an_import_get_fresh_ids(tmp_path: Path) -> None:
 
     source = Source.objects.create(url="https://example.org/after", title="After the import")
     assert source.pk == highest + 1
-    agreement = Agreement.objects.get(slug="us-cn-geneva-truce")
+    agreement = Agreement.objects.get(slug=TRUCE)
     agreement.sources.add(source)  # a through row and an audited many-to-many change
     User.objects.create_user("carol")
     assert source.history.count() == 1  # type: ignore[attr-defined]

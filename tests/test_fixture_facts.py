@@ -17,7 +17,8 @@ from agreements.models import (
     Rate,
 )
 
-pytestmark = pytest.mark.django_db
+# Reads the shipped data: runs last, on the seeded database (tests/conftest.py).
+pytestmark = [pytest.mark.django_db, pytest.mark.facts]
 D = dt.date
 
 

@@ -17,8 +17,8 @@ from agreements.engine import queries
 from agreements.engine.rules import Membership
 from agreements.models import BlocMembership, Economy, Measure, Product, Rate
 from agreements.models.choices import EconomyKind
-from agreements.models.products import level_for_code
 from agreements.validators import hs_prefixes
+from tests import factories
 
 pytestmark = pytest.mark.django_db
 
@@ -39,18 +39,13 @@ SCOPES = [
 
 
 def product(code: str) -> Product:
-    parent = product(code[:-2]) if len(code) > 2 else None
-    found, _ = Product.objects.get_or_create(
-        code=code,
-        defaults={"level": level_for_code(code), "description": f"Test {code}", "parent": parent},
-    )
-    return found
+    return factories.product(code)
 
 
 @pytest.fixture
 def scoped_measures(db: Any) -> dict[int, tuple[list[str], list[str]]]:
     for code in (IMPORTER, ORIGIN):
-        Economy.objects.get_or_create(code=code, defaults={"name": code})
+        factories.economy(code)
     measures = {}
     for number, (products, excluded) in enumerate(SCOPES):
         measure = Measure.objects.create(

@@ -7,11 +7,14 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
+from agreements import audit
 from agreements.models import BlocMembership, Economy, Measure, Product, Rate, Source
 from agreements.models.choices import EconomyKind
 
-pytestmark = pytest.mark.django_db
+# Reads the shipped data: runs last, on the seeded database (tests/conftest.py).
+pytestmark = [pytest.mark.django_db, pytest.mark.facts]
 
 
 def run_seed() -> str:
@@ -90,3 +93,21 @@ def test_hs_nomenclature_is_loaded_with_its_hierarchy() -> None:
     assert toys.parent.parent is not None
     assert toys.parent.parent.code == "95"
     assert toys.parent.parent.parent_id is None
+
+
+def test_the_loader_command_is_audited_with_its_reason() -> None:
+    measure = Measure.objects.get(slug="us-s122-global-10")
+    measure.title = "Changed by hand"
+    measure.save()
+    start = timezone.now()
+    call_command("seed_data", verbosity=0)  # Puts the fixture's title back.
+    changes = audit.changes(since=start, limit=100)
+    assert [(c.model, c.object_key, c.action, c.changed_fields, c.reason) for c in changes] == [
+        ("measure", str(measure.pk), "updated", ["title"], "seed_data")
+    ]
+
+
+def test_the_seeded_database_has_a_full_history() -> None:
+    for model in (Measure, Rate, Source):
+        created = getattr(model, "history").filter(history_type="+").count()  # noqa: B009
+        assert created == model.objects.count() > 0

@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from agreements.models import Agreement, Source
+from agreements.models import Agreement
+from tests import factories
 
 pytestmark = pytest.mark.django_db
 
@@ -24,7 +25,7 @@ def shortened(db: Any) -> Agreement:
         effective_on=dt.date(2025, 2, 1),
         expires_on=dt.date(2025, 6, 1),
     )
-    agreement.sources.set([Source.objects.order_by("pk").first()])  # type: ignore[list-item]
+    agreement.sources.set([factories.source()])
     for decided, expires in (((2025, 5, 1), (2025, 9, 1)), ((2025, 7, 1), (2025, 8, 1))):
         agreement.extensions.create(
             decided_on=dt.date(*decided), expires_on=dt.date(*expires), instrument="Order"

@@ -1,4 +1,4 @@
-"""One representative record per resource, compared whole."""
+"""One representative record per resource, compared whole, on the synthetic world."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 
 from agreements.models import Commitment, Measure, NegotiationRound, Rate, Source
+from tests.factories import PARTNER_MEASURE, PURCHASE
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("world")]
 
 
 def ids(queryset: Any) -> list[int]:
@@ -19,103 +20,103 @@ def ids(queryset: Any) -> list[int]:
 
 
 def test_economy(anonymous: Any) -> None:
-    body = anonymous.get("/api/v1/economies/gb/").json()
+    body = anonymous.get("/api/v1/economies/xd/").json()
     assert body == {
-        "code": "GB",
-        "name": "United Kingdom",
+        "code": "XD",
+        "name": "Dalmatia",
         "kind": "country",
         "members": [],
-        "member_of": [{"code": "EU", "joined_on": "1973-01-01", "left_on": "2020-02-01"}],
+        "member_of": [{"code": "XE", "joined_on": "1973-01-01", "left_on": "2020-02-01"}],
     }
-    eu = anonymous.get("/api/v1/economies/EU/").json()
-    assert len(eu["members"]) == 28  # The 27 members and the UK's past membership.
-    assert eu["member_of"] == []
+    bloc = anonymous.get("/api/v1/economies/XE/").json()
+    assert len(bloc["members"]) == 2  # The one member and XD's past membership.
+    assert bloc["member_of"] == []
 
 
 def test_product(anonymous: Any) -> None:
     assert anonymous.get("/api/v1/products/9503/").json() == {
         "code": "9503",
         "level": "heading",
-        "description": anonymous.get("/api/v1/products/9503/").json()["description"],
+        "description": "Tricycles, scooters, dolls and other toys",
         "parent": "95",
     }
     assert anonymous.get("/api/v1/products/95/").json()["parent"] is None
 
 
 def test_source(anonymous: Any) -> None:
-    source = Source.objects.get(url="https://nnrglobal.com/?p=3259")
+    source = Source.objects.get(url="https://example.org/notices/chips-review")
     assert anonymous.get(f"/api/v1/sources/{source.pk}/").json() == {
         "id": source.pk,
-        "title": "Section 301 four-year review: semiconductors to 50% from 1 January 2025",
-        "url": "https://nnrglobal.com/?p=3259",
-        "publisher": "NNR Global Logistics",
+        "title": "Semiconductor review: chips to 50% from 1 January 2025",
+        "url": "https://example.org/notices/chips-review",
+        "publisher": "Test Trade Office",
         "published_on": None,
-        "note": source.note,
+        "note": "A synthetic notice.",
     }
-    assert source.note.startswith("Address as recorded in the project's research notes")
 
 
 def test_round(anonymous: Any) -> None:
-    round_ = NegotiationRound.objects.get(city="Stockholm")
+    round_ = NegotiationRound.objects.get(city="Charliestad")
     body = anonymous.get(f"/api/v1/rounds/{round_.pk}/").json()
     assert body == {
         "id": round_.pk,
-        "agreement": "us-cn-geneva-truce",
-        "title": "Stockholm talks",
-        "city": "Stockholm",
-        "venue": "Rosenbad (Prime Minister's Office)",
-        "venue_country": "SE",
+        "agreement": "xa-xb-truce",
+        "title": "Charliestad talks",
+        "city": "Charliestad",
+        "venue": "Town hall",
+        "venue_country": "XH",
         "start_date": "2025-07-28",
         "end_date": "2025-07-29",
         "status": "held",
-        "parties": ["CN", "US"],
+        "parties": ["XA", "XB"],
+        # Ordered by economy, leads first, then by name.
         "delegates": [
             {
-                "name": "He Lifeng",
-                "title": "Vice Premier of the State Council",
-                "economy": "CN",
+                "name": "Ann Able",
+                "title": "Finance Minister",
+                "economy": "XA",
                 "is_lead": True,
                 "note": "",
             },
             {
-                "name": "Li Chenggang",
-                "title": "China International Trade Representative and Vice Minister of Commerce",
-                "economy": "CN",
+                "name": "Bo Baker",
+                "title": "Trade Representative",
+                "economy": "XA",
+                "is_lead": True,
+                "note": "",
+            },
+            {
+                "name": "Chen Cao",
+                "title": "Vice Premier",
+                "economy": "XB",
+                "is_lead": True,
+                "note": "",
+            },
+            {
+                "name": "Li Lang",
+                "title": "Trade Representative",
+                "economy": "XB",
                 "is_lead": False,
                 "note": "",
             },
-            {
-                "name": "Jamieson Greer",
-                "title": "United States Trade Representative",
-                "economy": "US",
-                "is_lead": True,
-                "note": "",
-            },
-            {
-                "name": "Scott Bessent",
-                "title": "Secretary of the Treasury",
-                "economy": "US",
-                "is_lead": True,
-                "note": "",
-            },
         ],
-        "outcome": round_.outcome,
-        "note": "Reported as the third round. He Lifeng was in Sweden from 27 to 30 July 2025.",
+        "outcome": "The truce extended.",
+        "note": "Reported as the third round.",
         "sources": ids(round_.sources),
     }
+    assert len(body["sources"]) == 2
 
 
 def test_commitment(anonymous: Any) -> None:
-    pledge = Commitment.objects.get(slug="cn-us-soybeans-2026-2028")
+    pledge = Commitment.objects.get(slug=PURCHASE)
     assert anonymous.get(f"/api/v1/commitments/{pledge.pk}/").json() == {
         "id": pledge.pk,
-        "slug": "cn-us-soybeans-2026-2028",
-        "agreement": "us-cn-kuala-lumpur-arrangement",
-        "pledger": "CN",
-        "beneficiary": "US",
+        "slug": "xb-xa-soybeans",
+        "agreement": "xa-xb-arrangement",
+        "pledger": "XB",
+        "beneficiary": "XA",
         "kind": "purchase",
-        "description": "At least 25 million metric tons of US soybeans a year in 2026, 2027 "
-        "and 2028.",
+        "description": "At least 25 million tonnes of soybeans a year.",
         "amount": None,
         "currency": "",
         "quantity": "25000000.00",
@@ -128,24 +129,24 @@ def test_commitment(anonymous: Any) -> None:
 
 
 def test_measure_and_its_rate(anonymous: Any) -> None:
-    measure = Measure.objects.get(slug="us-ieepa-reciprocal-jp-eo14345")
+    measure = Measure.objects.get(slug=PARTNER_MEASURE)
     body = anonymous.get(f"/api/v1/measures/{measure.pk}/").json()
     (period,) = Rate.objects.filter(measure=measure)
     assert body == {
         "id": measure.pk,
-        "slug": "us-ieepa-reciprocal-jp-eo14345",
-        "title": "IEEPA reciprocal rate for Japan: 15% all-in (EO 14345)",
-        "importer": "US",
-        "origin": "JP",
+        "slug": "xa-reciprocal-xc-order-2",
+        "title": "XA reciprocal rate for XC: 15% all-in (Order R-4)",
+        "importer": "XA",
+        "origin": "XC",
         "excluded_origins": [],
         "products": [],
         "excluded_products": ["8703"],
         "legal_basis": "ieepa",
-        "instrument": "EO 14345",
-        "program": "us-ieepa-reciprocal",
+        "instrument": "Order R-4",
+        "program": "xa-reciprocal",
         "kind": "all_in",
-        "agreement": "us-jp-agreement",
-        "note": measure.note,
+        "agreement": "xa-xc-deal",
+        "note": "",
         "sources": ids(measure.sources),
         "rates": [
             {
@@ -154,7 +155,7 @@ def test_measure_and_its_rate(anonymous: Any) -> None:
                 "valid_from": "2025-08-07",
                 "valid_to": "2026-02-20",
                 "status": "in_force",
-                "note": period.note,
+                "note": "",
             }
         ],
     }
@@ -165,23 +166,24 @@ def test_measure_and_its_rate(anonymous: Any) -> None:
         "valid_from": "2025-08-07",
         "valid_to": "2026-02-20",
         "status": "in_force",
-        "note": period.note,
-        "importer": "US",
-        "origin": "JP",
+        "note": "",
+        "importer": "XA",
+        "origin": "XC",
         "legal_basis": "ieepa",
         "kind": "all_in",
-        "title": "IEEPA reciprocal rate for Japan: 15% all-in (EO 14345)",
+        "title": "XA reciprocal rate for XC: 15% all-in (Order R-4)",
     }
 
 
 def test_rates_list_as_csv(anonymous: Any) -> None:
     response = anonymous.get(
         "/api/v1/rates/",
-        {"importer": "US", "origin": "CN", "legal_basis": "ieepa", "format": "csv"},
+        {"importer": "XA", "origin": "XB", "legal_basis": "ieepa", "format": "csv"},
     )
     assert response.status_code == 200
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    # By measure (importer, program, slug), then by start: the drugs orders, then reciprocal.
     assert [(r["rate"], r["valid_from"], r["valid_to"]) for r in rows] == [
         ("10.00", "2025-02-04", "2025-03-04"),
         ("20.00", "2025-03-04", "2025-11-10"),
@@ -192,4 +194,4 @@ def test_rates_list_as_csv(anonymous: Any) -> None:
         ("10.00", "2025-08-12", "2025-11-10"),
         ("10.00", "2025-11-10", "2026-02-20"),
     ]
-    assert {r["importer"] for r in rows} == {"US"}
+    assert {r["importer"] for r in rows} == {"XA"}

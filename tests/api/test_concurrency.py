@@ -21,7 +21,7 @@ from django.contrib.auth.models import User
 from rest_framework.authtoken.models import Token
 
 from agreements.models import Measure, Rate, Source
-from agreements.seeding import seed_all
+from tests.factories import GLOBAL_MEASURE, build_world
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 WRITERS = 8
@@ -56,8 +56,9 @@ class Server:
 
 @pytest.fixture
 def server(live_server: Any) -> Server:
-    # A transactional test starts from an empty database (the previous one was flushed).
-    seed_all()
+    # A transactional test commits its rows for real (the others read them through HTTP), and
+    # the database is flushed after it: each builds the world afresh.
+    build_world()
     user = User.objects.create_superuser("writer", password="x" * 16)
     return Server(live_server.url, Token.objects.create(user=user).key)
 
@@ -97,7 +98,7 @@ def test_concurrent_read_then_write_with_if_match_loses_no_update(server: Server
 
 
 def test_concurrent_overlapping_inserts_leave_exactly_one(server: Server) -> None:
-    measure = Measure.objects.get(slug="us-s122-global-10")
+    measure = Measure.objects.get(slug=GLOBAL_MEASURE)
     before = Rate.objects.filter(measure=measure).count()
     start = threading.Barrier(WRITERS)
 

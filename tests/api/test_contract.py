@@ -1,6 +1,7 @@
 """One declarative contract per resource; shared tests hold every resource to it.
 
-A resource declares its URL, how to find an instance in the seeded data, valid create and
+A resource declares its URL, how to find an instance in the synthetic world
+(tests/factories.py), valid create and
 update payloads and the exact key set of its representation; the tests below then check
 list, detail, create, update, delete, the permission matrix and bounded query counts.
 """
@@ -28,8 +29,16 @@ from agreements.models import (
     Rate,
     Source,
 )
+from tests.factories import (
+    BLOC,
+    GLOBAL_MEASURE,
+    INVESTMENT,
+    ORIGIN_MEASURE,
+    TOYS,
+    TRUCE,
+)
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("world")]
 
 
 def source_ids() -> list[int]:
@@ -64,7 +73,7 @@ class Contract:
 CONTRACTS = [
     Contract(
         "economies",
-        lambda: Economy.objects.get(code="EU"),
+        lambda: Economy.objects.get(code=BLOC),
         lambda o: o.pk,
         frozenset({"code", "name", "kind", "members", "member_of"}),
         list_queries=4,
@@ -72,7 +81,7 @@ CONTRACTS = [
     ),
     Contract(
         "products",
-        lambda: Product.objects.get(code="950300"),
+        lambda: Product.objects.get(code=TOYS),
         lambda o: o.pk,
         frozenset({"code", "level", "description", "parent"}),
         list_queries=2,
@@ -94,7 +103,7 @@ CONTRACTS = [
     ),
     Contract(
         "agreements",
-        lambda: Agreement.objects.get(slug="us-cn-geneva-truce"),
+        lambda: Agreement.objects.get(slug=TRUCE),
         lambda o: o.slug,  # type: ignore[attr-defined]
         frozenset(
             {
@@ -122,7 +131,7 @@ CONTRACTS = [
             "slug": "test-deal",
             "title": "Test deal",
             "kind": "deal",
-            "parties": ["us", "GB"],
+            "parties": ["xa", "XD"],
             "announced_on": "2025-01-01",
             "summary": "A test.",
             "sources": source_ids(),
@@ -131,7 +140,7 @@ CONTRACTS = [
     ),
     Contract(
         "rounds",
-        lambda: NegotiationRound.objects.get(city="Geneva"),
+        lambda: NegotiationRound.objects.get(city="Alphaville"),
         lambda o: str(o.pk),
         frozenset(
             {
@@ -155,19 +164,19 @@ CONTRACTS = [
         detail_queries=5,
         create=lambda: {
             "title": "Test round",
-            "city": "Geneva",
-            "venue_country": "CH",
+            "city": "Testville",
+            "venue_country": "XF",
             "start_date": "2026-01-10",
             "end_date": "2026-01-11",
-            "parties": ["US", "CN"],
-            "delegates": [{"name": "A. Person", "title": "Minister", "economy": "cn"}],
+            "parties": ["XA", "XB"],
+            "delegates": [{"name": "A. Person", "title": "Minister", "economy": "xb"}],
             "sources": source_ids(),
         },
-        update=lambda: {"delegates": [{"name": "B. Person", "title": "", "economy": "US"}]},
+        update=lambda: {"delegates": [{"name": "B. Person", "title": "", "economy": "XA"}]},
     ),
     Contract(
         "commitments",
-        lambda: Commitment.objects.get(slug="jp-us-investment-550bn"),
+        lambda: Commitment.objects.get(slug=INVESTMENT),
         lambda o: str(o.pk),
         frozenset(
             {
@@ -192,8 +201,8 @@ CONTRACTS = [
         detail_queries=2,
         create=lambda: {
             "slug": "test-pledge",
-            "pledger": "JP",
-            "beneficiary": "US",
+            "pledger": "XC",
+            "beneficiary": "XA",
             "kind": "purchase",
             "description": "Test.",
             "amount": "1000.00",
@@ -204,7 +213,7 @@ CONTRACTS = [
     ),
     Contract(
         "measures",
-        lambda: Measure.objects.get(slug="us-ieepa-reciprocal-cn-eo14266"),
+        lambda: Measure.objects.get(slug=ORIGIN_MEASURE),
         lambda o: str(o.pk),
         frozenset(
             {
@@ -231,8 +240,8 @@ CONTRACTS = [
         create=lambda: {
             "slug": "test-measure",
             "title": "Test measure",
-            "importer": "US",
-            "origin": "cn",
+            "importer": "XA",
+            "origin": "xb",
             "products": ["9503.00"],
             "legal_basis": "section_301",
             "instrument": "Test act",
@@ -244,7 +253,7 @@ CONTRACTS = [
     ),
     Contract(
         "rates",
-        lambda: Rate.objects.get(measure__slug="us-ieepa-reciprocal-cn-eo14266"),
+        lambda: Rate.objects.get(measure__slug=ORIGIN_MEASURE),
         lambda o: str(o.pk),
         frozenset(
             {
@@ -265,7 +274,7 @@ CONTRACTS = [
         list_queries=2,
         detail_queries=1,
         create=lambda: {
-            "measure": Measure.objects.get(slug="us-s122-global-10").pk,
+            "measure": Measure.objects.get(slug=GLOBAL_MEASURE).pk,
             "rate": "15.00",
             "valid_from": "2026-07-24",
             "status": "announced",
@@ -356,7 +365,7 @@ def test_timeline_costs_a_fixed_number_of_queries(
         decided_on=dt.date(2025, 2, 1), expires_on=dt.date(2025, 3, 1), instrument="Test"
     )
     extension.sources.set(source_ids())
-    for slug in ("us-cn-geneva-truce", "bare"):
+    for slug in (TRUCE, "bare"):
         with django_assert_num_queries(6):
             events = anonymous.get(f"/api/v1/agreements/{slug}/timeline/").json()
         assert len(events) == (9 if slug != "bare" else 3)
@@ -455,10 +464,10 @@ def test_superusers_have_every_permission(db: Any) -> None:
 def test_rounds_delegates_are_replaced_in_one_write(editor: Any) -> None:
     contract = BY_PREFIX["rounds"]
     created = editor.post(contract.list_url, contract.create(), format="json").json()  # type: ignore[misc]
-    assert [d["economy"] for d in created["delegates"]] == ["CN"]
+    assert [d["economy"] for d in created["delegates"]] == ["XB"]
     patched = editor.patch(f"/api/v1/rounds/{created['id']}/", contract.update(), format="json")
     assert patched.json()["delegates"] == [
-        {"name": "B. Person", "title": "", "economy": "US", "is_lead": False, "note": ""}
+        {"name": "B. Person", "title": "", "economy": "XA", "is_lead": False, "note": ""}
     ]
     # A write without `delegates` leaves them as they are.
     kept = editor.patch(f"/api/v1/rounds/{created['id']}/", {"city": "Bern"}, format="json")

@@ -6,7 +6,8 @@ from typing import Any
 
 import pytest
 
-pytestmark = pytest.mark.django_db
+# Reads the shipped data: runs last, on the seeded database (tests/conftest.py).
+pytestmark = [pytest.mark.django_db, pytest.mark.facts]
 TRUCE = "/api/v1/agreements/us-cn-geneva-truce/"
 
 

@@ -9,8 +9,17 @@ import yaml
 
 from agreements.api.urls import router
 from tests.api.schema import SCHEMA_FILE
+from tests.factories import (
+    BLOC_FRAMEWORK,
+    DEAL,
+    FRAMEWORK,
+    INVESTMENT,
+    PURCHASE,
+    QUIET_DEAL,
+    TRUCE,
+)
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("world")]
 
 
 def keys(response: Any) -> list[str]:
@@ -21,11 +30,12 @@ def keys(response: Any) -> list[str]:
     ]
 
 
-# (resource, filter params that match, expected key in results, params that do not match)
+# (resource, filter params that match, expected key in results, params that do not match),
+# on the synthetic world of tests/factories.py.
 CASES: list[tuple[str, dict[str, Any], str | None, dict[str, Any]]] = [
-    ("economies", {"kind": "bloc"}, "EU", {"kind": "bloc", "search": "Germany"}),
-    ("economies", {"member_of": "eu"}, "DE", {"member_of": "EU", "search": "United Kingdom"}),
-    ("economies", {"search": "Japan"}, "JP", {"search": "Atlantis"}),
+    ("economies", {"kind": "bloc"}, "XE", {"kind": "bloc", "search": "Genovia"}),
+    ("economies", {"member_of": "xe"}, "XG", {"member_of": "XE", "search": "Dalmatia"}),
+    ("economies", {"search": "Carpathia"}, "XC", {"search": "Atlantis"}),
     ("products", {"parent": "95.03"}, "950300", {"parent": "950300"}),
     (
         "products",
@@ -35,47 +45,42 @@ CASES: list[tuple[str, dict[str, Any], str | None, dict[str, Any]]] = [
     ),
     ("products", {"prefix": "9503"}, "950300", {"prefix": "0000"}),
     ("products", {"search": "dolls"}, "950300", {"search": "Atlantis"}),
-    ("sources", {"search": "Geneva"}, None, {"search": "Atlantis"}),
-    ("agreements", {"party": ["us", "CN"]}, "us-cn-geneva-truce", {"party": ["US", "JP", "CN"]}),
-    ("agreements", {"kind": "truce"}, "us-cn-geneva-truce", {"kind": "other"}),
+    ("sources", {"search": "Alphaville"}, None, {"search": "Atlantis"}),
+    ("agreements", {"party": ["xa", "XB"]}, TRUCE, {"party": ["XA", "XC", "XB"]}),
+    ("agreements", {"kind": "truce"}, TRUCE, {"kind": "other"}),
     (
         "agreements",
         {"status": "in_force", "as_of": "2025-06-01"},
-        "us-cn-geneva-truce",
+        TRUCE,
         {"status": "in_force", "as_of": "2025-04-01"},
     ),
     (
         "agreements",
         {"active_on": "2025-09-01"},
-        "us-cn-geneva-truce",
+        TRUCE,
         {"active_on": "2025-05-13", "kind": "truce"},
     ),
-    ("agreements", {"search": "Turnberry"}, "us-eu-framework", {"search": "Atlantis"}),
-    ("rounds", {"agreement": "us-cn-london-framework"}, None, {"agreement": "us-jp-agreement"}),
-    ("rounds", {"party": "cn", "city": "madrid"}, None, {"party": "JP"}),
-    ("rounds", {"official": "liao min"}, None, {"official": "Akazawa"}),
-    ("rounds", {"city": "madrid"}, None, {"city": "Atlantis"}),
-    ("rounds", {"search": "Geneva"}, None, {"search": "Atlantis"}),
+    ("agreements", {"search": "Seaview"}, BLOC_FRAMEWORK, {"search": "Atlantis"}),
+    ("rounds", {"agreement": FRAMEWORK}, None, {"agreement": DEAL}),
+    ("rounds", {"party": "xb", "city": "deltaport"}, None, {"party": "XC"}),
+    ("rounds", {"official": "dana dole"}, None, {"official": "Nobody"}),
+    ("rounds", {"city": "deltaport"}, None, {"city": "Atlantis"}),
+    ("rounds", {"search": "Alphaville"}, None, {"search": "Atlantis"}),
     ("rounds", {"status": "held"}, None, {"status": "cancelled"}),
     ("rounds", {"from": "2025-10-01", "to": "2025-10-31"}, None, {"from": "2025-11-01"}),
     ("rounds", {"to": "2025-05-31"}, None, {"to": "2025-05-01"}),
+    ("commitments", {"agreement": DEAL}, INVESTMENT, {"agreement": TRUCE}),
     (
         "commitments",
-        {"agreement": "us-jp-agreement"},
-        "jp-us-investment-550bn",
-        {"agreement": "us-cn-geneva-truce"},
+        {"pledger": "xc", "kind": "investment"},
+        INVESTMENT,
+        {"pledger": "XA"},
     ),
-    (
-        "commitments",
-        {"pledger": "jp", "kind": "investment"},
-        "jp-us-investment-550bn",
-        {"pledger": "US"},
-    ),
-    ("commitments", {"kind": "export_control"}, None, {"kind": "investment", "pledger": "CN"}),
-    ("commitments", {"search": "soybeans"}, "cn-us-soybeans-2026-2028", {"search": "Atlantis"}),
-    ("measures", {"importer": "cn", "origin": "us"}, None, {"importer": "JP"}),
-    ("measures", {"origin": "jp"}, None, {"importer": "CN", "origin": "JP"}),
-    ("measures", {"search": "EO 14257"}, None, {"search": "Atlantis"}),
+    ("commitments", {"kind": "export_control"}, None, {"kind": "investment", "pledger": "XB"}),
+    ("commitments", {"search": "soybeans"}, PURCHASE, {"search": "Atlantis"}),
+    ("measures", {"importer": "xb", "origin": "xa"}, None, {"importer": "XC"}),
+    ("measures", {"origin": "xc"}, None, {"importer": "XB", "origin": "XC"}),
+    ("measures", {"search": "Order R-1"}, None, {"search": "Atlantis"}),
     (
         "measures",
         {"legal_basis": "section_301", "hs": "8542.31"},
@@ -84,35 +89,35 @@ CASES: list[tuple[str, dict[str, Any], str | None, dict[str, Any]]] = [
     ),
     (
         "measures",
-        {"program": "us-ieepa-fentanyl", "active_on": "2025-03-05"},
+        {"program": "xa-drugs", "active_on": "2025-03-05"},
         None,
-        {"program": "us-ieepa-fentanyl", "active_on": "2025-01-01"},
+        {"program": "xa-drugs", "active_on": "2025-01-01"},
     ),
     (
         "measures",
-        {"agreement": "us-jp-agreement"},
+        {"agreement": DEAL},
         None,
-        {"agreement": "us-ph-agreement", "legal_basis": "section_232"},
+        {"agreement": QUIET_DEAL, "legal_basis": "section_232"},
     ),
     (
         "rates",
-        {"importer": "US", "origin": "cn", "active_on": "2025-04-10", "legal_basis": "ieepa"},
+        {"importer": "XA", "origin": "xb", "active_on": "2025-04-10", "legal_basis": "ieepa"},
         None,
-        {"importer": "US", "origin": "CN", "active_on": "2025-01-01", "legal_basis": "ieepa"},
+        {"importer": "XA", "origin": "XB", "active_on": "2025-01-01", "legal_basis": "ieepa"},
     ),
     (
         "rates",
-        {"hs": "120190", "importer": "CN"},
+        {"hs": "120190", "importer": "XB"},
         None,
-        {"hs": "9503", "importer": "CN", "legal_basis": "section_301"},
+        {"hs": "9503", "importer": "XB", "legal_basis": "section_301"},
     ),
     ("rates", {"status": "suspended"}, None, {"status": "announced"}),
     ("rates", {"search": "reciprocal"}, None, {"search": "Atlantis"}),
     (
         "rates",
-        {"agreement": "us-cn-geneva-truce"},
+        {"agreement": TRUCE},
         None,
-        {"agreement": "us-vn-agreement", "status": "suspended"},
+        {"agreement": QUIET_DEAL, "status": "suspended"},
     ),
 ]
 
@@ -129,7 +134,7 @@ def test_filter_matches_and_misses(
 
 
 def test_rates_measure_filter(anonymous: Any) -> None:
-    measure = anonymous.get("/api/v1/measures/", {"search": "us-ieepa-reciprocal-jp-eo14257"})
+    measure = anonymous.get("/api/v1/measures/", {"search": "xa-reciprocal-xc-order-1"})
     measure_id = measure.json()["results"][0]["id"]
     periods = anonymous.get("/api/v1/rates/", {"measure": measure_id}).json()["results"]
     assert [(p["rate"], p["status"]) for p in periods] == [
@@ -173,7 +178,7 @@ def test_the_schema_documents_exactly_the_filters_the_lists_take() -> None:
 
 def test_ordering_on_natural_keys(anonymous: Any) -> None:
     codes = keys(anonymous.get("/api/v1/economies/", {"ordering": "-code", "page_size": 3}))
-    assert codes == ["ZW", "ZM", "ZA"]
+    assert codes == ["XH", "XG", "XF"]
     slugs = keys(anonymous.get("/api/v1/agreements/", {"ordering": "slug", "page_size": 500}))
     assert slugs == sorted(slugs)
     response = anonymous.get("/api/v1/agreements/", {"ordering": "slug,-nonsense"})

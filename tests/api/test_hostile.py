@@ -10,8 +10,9 @@ from django.db import connection
 
 from agreements.audit import history_models
 from agreements.models import Agreement, Measure, NegotiationRound, Rate, Source
+from tests.factories import GLOBAL_MEASURE, TRUCE, World
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("world")]
 
 TABLES = (Source, Agreement, NegotiationRound, Measure, Rate)
 
@@ -26,12 +27,12 @@ def source(**overrides: Any) -> dict[str, Any]:
 
 
 def rate(**overrides: Any) -> dict[str, Any]:
-    measure = Measure.objects.get(slug="us-s122-global-10")
+    measure = Measure.objects.get(slug=GLOBAL_MEASURE)
     return {"measure": measure.pk, "rate": "5.00", "valid_from": "2027-01-01", **overrides}
 
 
 def copy_of(path: str, **overrides: Any) -> dict[str, Any]:
-    """A valid body: a seeded record as the API shows it, under a new key, with overrides."""
+    """A valid body: a record of the world as the API shows it, under a new key, with overrides."""
     from rest_framework.test import APIClient
 
     body: dict[str, Any] = APIClient().get(path).json()
@@ -41,17 +42,19 @@ def copy_of(path: str, **overrides: Any) -> dict[str, Any]:
 
 
 def measure(**overrides: Any) -> dict[str, Any]:
-    pk = Measure.objects.get(slug="us-s122-global-10").pk
+    pk = Measure.objects.get(slug=GLOBAL_MEASURE).pk
     return copy_of(f"/api/v1/measures/{pk}/", **overrides)
 
 
 def agreement(**overrides: Any) -> dict[str, Any]:
-    return copy_of("/api/v1/agreements/us-cn-geneva-truce/", **overrides)
+    return copy_of(f"/api/v1/agreements/{TRUCE}/", **overrides)
 
 
 def round_(**overrides: Any) -> dict[str, Any]:
-    pk = NegotiationRound.objects.get(city="Geneva").pk
-    return copy_of(f"/api/v1/rounds/{pk}/", **overrides)
+    pk = NegotiationRound.objects.get(city="Alphaville").pk
+    # A round's natural key is its title and start: a copy under the same would be refused
+    # as a duplicate before the hostile field is looked at.
+    return copy_of(f"/api/v1/rounds/{pk}/", **{"title": "Hostile copy", **overrides})
 
 
 @pytest.fixture
@@ -156,17 +159,17 @@ FIELDS = {
     ),
     "10,000 parties": (
         "/api/v1/agreements/",
-        lambda: agreement(parties=["US"] * 10_000),
+        lambda: agreement(parties=["XA"] * 10_000),
         "parties",
     ),
     "10,000 delegates": (
         "/api/v1/rounds/",
-        lambda: round_(delegates=[{"name": f"n{i}", "economy": "US"} for i in range(10_000)]),
+        lambda: round_(delegates=[{"name": f"n{i}", "economy": "XA"} for i in range(10_000)]),
         "delegates",
     ),
     "a direction control in a delegate": (
         "/api/v1/rounds/",
-        lambda: round_(delegates=[{"name": "Scott\u202e Bessent", "economy": "US"}]),
+        lambda: round_(delegates=[{"name": "Ann\u202e Able", "economy": "XA"}]),
         "delegates",
     ),
     "an object where a list goes": (
@@ -195,10 +198,10 @@ QUERIES = [
     "/api/v1/agreements/?search=%00",
     "/api/v1/agreements/?as_of=99999-01-01",
     "/api/v1/rates/?measure=99999999999999999999999999",
-    "/api/v1/rates/effective/?importer=US&origin=CN&hs=950300&date=2025-02-30",
-    "/api/v1/rates/effective/?importer=%E2%80%AEUS&origin=CN&hs=950300&date=2025-05-01",
-    "/api/v1/rates/effective/?importer=US&origin=CN&hs=9503%00&date=2025-05-01",
-    "/api/v1/rates/timeline/?importer=US&origin=CN&hs=950300&from=0001-01-01&to=9999-12-31&scenario={{x}}",
+    "/api/v1/rates/effective/?importer=XA&origin=XB&hs=950300&date=2025-02-30",
+    "/api/v1/rates/effective/?importer=%E2%80%AEXA&origin=XB&hs=950300&date=2025-05-01",
+    "/api/v1/rates/effective/?importer=XA&origin=XB&hs=9503%00&date=2025-05-01",
+    "/api/v1/rates/timeline/?importer=XA&origin=XB&hs=950300&from=0001-01-01&to=9999-12-31&scenario={{x}}",
     "/api/v1/products/?page=99999999999999999999",
     "/api/v1/changes/?since=%00",
 ]
@@ -209,11 +212,11 @@ def test_hostile_queries_are_4xx_in_the_standard_shape(anonymous: Any, url: str)
     assert_standard_4xx(anonymous.get(url))
 
 
-def test_sql_looking_search_is_searched_for_as_text(anonymous: Any) -> None:
+def test_sql_looking_search_is_searched_for_as_text(anonymous: Any, world: World) -> None:
     response = anonymous.get("/api/v1/agreements/?search=%27%3B%20DROP%20TABLE%20x%3B--")
     assert response.status_code == 200
     assert response.json()["count"] == 0
-    assert Agreement.objects.count() == 13
+    assert Agreement.objects.count() == len(world.agreements)
 
 
 def test_sql_looking_text_is_stored_as_text(editor: Any) -> None:

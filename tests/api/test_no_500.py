@@ -11,8 +11,9 @@ import yaml
 
 from agreements.models import Measure, Source
 from tests.api.schema import SCHEMA_FILE
+from tests.factories import GLOBAL_MEASURE
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("world")]
 
 JUNK_QUERY = ["", "x", "\x00", "9" * 30, "-1", "2025-02-30", "zz", "95.0x", ",", "-"]
 JUNK_BODY: list[Any] = [
@@ -65,24 +66,24 @@ def valid_bodies() -> dict[str, dict[str, Any]]:
             "slug": "junk",
             "title": "t",
             "kind": "deal",
-            "parties": ["US"],
+            "parties": ["XA"],
             "summary": "s",
             "sources": [source],
         },
         "rounds": {
             "title": "t",
             "city": "c",
-            "venue_country": "CH",
+            "venue_country": "XF",
             "start_date": "2030-01-01",
             "end_date": "2030-01-02",
-            "parties": ["US"],
+            "parties": ["XA"],
             "sources": [source],
-            "delegates": [{"name": "A", "economy": "US"}],
+            "delegates": [{"name": "A", "economy": "XA"}],
         },
         "commitments": {
             "slug": "junk",
-            "pledger": "JP",
-            "beneficiary": "US",
+            "pledger": "XC",
+            "beneficiary": "XA",
             "kind": "purchase",
             "description": "d",
             "sources": [source],
@@ -90,7 +91,7 @@ def valid_bodies() -> dict[str, dict[str, Any]]:
         "measures": {
             "slug": "junk",
             "title": "t",
-            "importer": "US",
+            "importer": "XA",
             "legal_basis": "other",
             "instrument": "i",
             "program": "p",
@@ -98,7 +99,7 @@ def valid_bodies() -> dict[str, dict[str, Any]]:
             "sources": [source],
         },
         "rates": {
-            "measure": Measure.objects.get(slug="us-s122-global-10").pk,
+            "measure": Measure.objects.get(slug=GLOBAL_MEASURE).pk,
             "rate": "1.00",
             "valid_from": "2030-01-01",
             "status": "announced",

@@ -11,11 +11,11 @@ from rest_framework.test import APIClient
 from agreements.models import Rate, Source
 from tests.api.test_writes import rate_payload
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("world")]
 
 READS = [
     "/api/v1/economies/",
-    "/api/v1/economies/US/",
+    "/api/v1/economies/XA/",
     "/api/v1/products/?search=9503",
     "/api/v1/products/950300/",
     "/api/v1/sources/",
@@ -24,11 +24,11 @@ READS = [
     "/api/v1/measures/",
     "/api/v1/rates/",
     "/api/v1/agreements/",
-    "/api/v1/agreements/us-cn-geneva-truce/",
-    "/api/v1/agreements/us-cn-geneva-truce/timeline/",
+    "/api/v1/agreements/xa-xb-truce/",
+    "/api/v1/agreements/xa-xb-truce/timeline/",
     "/api/v1/rates/?format=csv",
-    "/api/v1/rates/effective/?importer=US&origin=CN&hs=950300&date=2025-05-20",
-    "/api/v1/rates/timeline/?importer=US&origin=CN&hs=950300&from=2025-01-01&to=2025-12-31",
+    "/api/v1/rates/effective/?importer=XA&origin=XB&hs=950300&date=2025-05-20",
+    "/api/v1/rates/timeline/?importer=XA&origin=XB&hs=950300&from=2025-01-01&to=2025-12-31",
     "/api/v1/changes/?page_size=3",
 ]
 
@@ -146,7 +146,7 @@ def test_a_forged_forwarded_for_header_does_not_escape_the_limit(settings: Any) 
     cache.clear()
     client = APIClient()
     statuses = [
-        client.get("/api/v1/economies/US/", HTTP_X_FORWARDED_FOR=f"10.0.0.{n}").status_code
+        client.get("/api/v1/economies/XA/", HTTP_X_FORWARDED_FOR=f"10.0.0.{n}").status_code
         for n in range(3)
     ]
     assert statuses == [200, 200, 429]
@@ -174,7 +174,7 @@ def test_a_12_mb_body_is_refused_and_nothing_is_written(editor: Any) -> None:
 
 
 def test_data_answers_carry_security_headers(anonymous: Any) -> None:
-    response = anonymous.get("/api/v1/economies/US/")
+    response = anonymous.get("/api/v1/economies/XA/")
     assert response["X-Content-Type-Options"] == "nosniff"
     assert response["X-Frame-Options"] == "DENY"
     assert response["Referrer-Policy"] == "same-origin"
@@ -183,10 +183,10 @@ def test_data_answers_carry_security_headers(anonymous: Any) -> None:
 
 def test_cors_allows_configured_origins_only(settings: Any, anonymous: Any) -> None:
     settings.CORS_ALLOWED_ORIGINS = ["https://app.example.org"]
-    allowed = anonymous.get("/api/v1/economies/US/", HTTP_ORIGIN="https://app.example.org")
+    allowed = anonymous.get("/api/v1/economies/XA/", HTTP_ORIGIN="https://app.example.org")
     assert allowed["Access-Control-Allow-Origin"] == "https://app.example.org"
     assert "etag" in allowed["Access-Control-Expose-Headers"].lower()
-    other = anonymous.get("/api/v1/economies/US/", HTTP_ORIGIN="https://evil.example")
+    other = anonymous.get("/api/v1/economies/XA/", HTTP_ORIGIN="https://evil.example")
     assert "Access-Control-Allow-Origin" not in other
     preflight = APIClient().options(  # A browser's preflight: outside the API's contract.
         "/api/v1/sources/1/",

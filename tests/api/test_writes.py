@@ -8,15 +8,16 @@ import pytest
 from django.db import IntegrityError
 
 from agreements.models import Measure, Rate, Source
+from tests.factories import GLOBAL_MEASURE, TRUCE
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("world")]
 
 
 def measure_id() -> int:
-    return Measure.objects.get(slug="us-s122-global-10").pk
+    return Measure.objects.get(slug=GLOBAL_MEASURE).pk
 
 
-MEASURE = "the Section 122 measure"  # Resolved inside each test: collection has no database.
+MEASURE = "the global surcharge"  # Resolved inside each test: collection has no database.
 
 
 def rate_payload(**overrides: Any) -> dict[str, Any]:
@@ -24,12 +25,29 @@ def rate_payload(**overrides: Any) -> dict[str, Any]:
     return {k: measure_id() if v == MEASURE else v for k, v in payload.items()}
 
 
+# The world's sources, resolved inside each test: ids differ between databases (PostgreSQL
+# does not reuse the ids of rolled-back rows), and an unknown source would be a field error
+# that hides the object-level error some cases expect.
+SOURCES = "the world's sources"
+
+
+def with_world_ids(payload: dict[str, Any]) -> dict[str, Any]:
+    return {
+        k: measure_id() if v == MEASURE else source_ids() if v == SOURCES else v
+        for k, v in payload.items()
+    }
+
+
+def source_ids() -> list[int]:
+    return list(Source.objects.order_by("pk").values_list("pk", flat=True)[:1])
+
+
 def lazy_rate_payload(**overrides: Any) -> dict[str, Any]:
     return {"measure": MEASURE, "rate": "5.00", "valid_from": "2027-01-01", **overrides}
 
 
 def test_an_overlapping_in_force_period_is_a_400_naming_the_collision(editor: Any) -> None:
-    existing = Rate.objects.get(measure__slug="us-s122-global-10")
+    existing = Rate.objects.get(measure__slug=GLOBAL_MEASURE)
     response = editor.post("/api/v1/rates/", rate_payload(valid_from="2026-07-01"), format="json")
     assert response.status_code == 400
     (error,) = response.json()["errors"]
@@ -38,7 +56,7 @@ def test_an_overlapping_in_force_period_is_a_400_naming_the_collision(editor: An
         f"Overlaps the in-force period 2026-02-24 to 2026-07-24 (rate 10.00%, id {existing.pk}) "
         "of the same measure."
     )
-    assert Rate.objects.filter(measure__slug="us-s122-global-10").count() == 1
+    assert Rate.objects.filter(measure__slug=GLOBAL_MEASURE).count() == 1
 
 
 def test_moving_a_period_onto_another_is_refused_too(editor: Any) -> None:
@@ -89,7 +107,7 @@ def test_bad_rate_writes_are_400s_naming_the_field(
                 "kind": "deal",
                 "summary": "x",
                 "parties": ["ZZ"],
-                "sources": [1],
+                "sources": SOURCES,
             },
             "parties",
         ),
@@ -100,7 +118,7 @@ def test_bad_rate_writes_are_400s_naming_the_field(
                 "title": "x",
                 "kind": "deal",
                 "summary": "x",
-                "parties": ["US"],
+                "parties": ["XA"],
                 "sources": [],
             },
             "sources",
@@ -108,12 +126,12 @@ def test_bad_rate_writes_are_400s_naming_the_field(
         (
             "/api/v1/agreements/",
             {
-                "slug": "us-cn-geneva-truce",
+                "slug": TRUCE,
                 "title": "x",
                 "kind": "deal",
                 "summary": "x",
-                "parties": ["US"],
-                "sources": [1],
+                "parties": ["XA"],
+                "sources": SOURCES,
             },
             "slug",
         ),
@@ -124,8 +142,8 @@ def test_bad_rate_writes_are_400s_naming_the_field(
                 "title": "x",
                 "kind": "deal",
                 "summary": "x",
-                "parties": ["US"],
-                "sources": [1],
+                "parties": ["XA"],
+                "sources": SOURCES,
                 "announced_on": "2025-06-01",
                 "signed_on": "2025-05-01",
             },
@@ -136,11 +154,11 @@ def test_bad_rate_writes_are_400s_naming_the_field(
             {
                 "title": "x",
                 "city": "x",
-                "venue_country": "CH",
+                "venue_country": "XF",
                 "start_date": "2025-05-02",
                 "end_date": "2025-05-01",
-                "parties": ["US"],
-                "sources": [1],
+                "parties": ["XA"],
+                "sources": SOURCES,
             },
             "non_field_errors",
         ),
@@ -149,14 +167,14 @@ def test_bad_rate_writes_are_400s_naming_the_field(
             {
                 "title": "x",
                 "city": "x",
-                "venue_country": "CH",
+                "venue_country": "XF",
                 "start_date": "2025-05-02",
                 "end_date": "2025-05-03",
-                "parties": ["US"],
-                "sources": [1],
+                "parties": ["XA"],
+                "sources": SOURCES,
                 "delegates": [
-                    {"name": "A", "title": "", "economy": "US"},
-                    {"name": "A", "title": "", "economy": "CN"},
+                    {"name": "A", "title": "", "economy": "XA"},
+                    {"name": "A", "title": "", "economy": "XB"},
                 ],
             },
             "delegates",
@@ -165,12 +183,12 @@ def test_bad_rate_writes_are_400s_naming_the_field(
             "/api/v1/commitments/",
             {
                 "slug": "x",
-                "pledger": "JP",
-                "beneficiary": "US",
+                "pledger": "XC",
+                "beneficiary": "XA",
                 "kind": "investment",
                 "description": "x",
                 "amount": "5",
-                "sources": [1],
+                "sources": SOURCES,
             },
             "non_field_errors",
         ),
@@ -178,11 +196,11 @@ def test_bad_rate_writes_are_400s_naming_the_field(
             "/api/v1/commitments/",
             {
                 "slug": "x",
-                "pledger": "JP",
-                "beneficiary": "JP",
+                "pledger": "XC",
+                "beneficiary": "XC",
                 "kind": "investment",
                 "description": "x",
-                "sources": [1],
+                "sources": SOURCES,
             },
             "non_field_errors",
         ),
@@ -191,13 +209,13 @@ def test_bad_rate_writes_are_400s_naming_the_field(
             {
                 "slug": "x",
                 "title": "x",
-                "importer": "US",
+                "importer": "XA",
                 "legal_basis": "other",
                 "instrument": "x",
                 "program": "x",
                 "kind": "additional",
                 "products": ["9503.0x"],
-                "sources": [1],
+                "sources": SOURCES,
             },
             "products",
         ),
@@ -206,12 +224,12 @@ def test_bad_rate_writes_are_400s_naming_the_field(
             {
                 "slug": "x",
                 "title": "x",
-                "importer": "US",
+                "importer": "XA",
                 "legal_basis": "tariff",
                 "instrument": "x",
                 "program": "x",
                 "kind": "additional",
-                "sources": [1],
+                "sources": SOURCES,
             },
             "legal_basis",
         ),
@@ -220,12 +238,12 @@ def test_bad_rate_writes_are_400s_naming_the_field(
             {
                 "slug": "Not A Slug",
                 "title": "x",
-                "importer": "US",
+                "importer": "XA",
                 "legal_basis": "other",
                 "instrument": "x",
                 "program": "x",
                 "kind": "additional",
-                "sources": [1],
+                "sources": SOURCES,
             },
             "slug",
         ),
@@ -240,7 +258,7 @@ def test_bad_rate_writes_are_400s_naming_the_field(
 def test_bad_writes_are_400s_naming_the_field(
     editor: Any, url: str, payload: dict[str, Any], attr: str
 ) -> None:
-    response = editor.post(url, payload, format="json")
+    response = editor.post(url, with_world_ids(payload), format="json")
     assert response.status_code == 400, response.json()
     assert attr in [error["attr"] for error in response.json()["errors"]]
 
@@ -311,7 +329,7 @@ def test_the_exclusion_constraint_is_the_same_400_as_validation(
 ) -> None:
     """A concurrent write can pass validate() and meet the database's exclusion constraint;
     the client then hears which period collides, as validation would have told it."""
-    existing = Rate.objects.get(measure__slug="us-s122-global-10")
+    existing = Rate.objects.get(measure__slug=GLOBAL_MEASURE)
     real = Rate.colliding_in_force_period
     calls: list[Rate] = []
 
@@ -332,7 +350,7 @@ def test_the_exclusion_constraint_is_the_same_400_as_validation(
             "attr": "valid_from",
         }
     ]
-    assert Rate.objects.filter(measure__slug="us-s122-global-10").count() == 1
+    assert Rate.objects.filter(measure__slug=GLOBAL_MEASURE).count() == 1
 
 
 @pytest.mark.parametrize(
@@ -340,13 +358,13 @@ def test_the_exclusion_constraint_is_the_same_400_as_validation(
     [
         ("importer", 840, "incorrect_type"),
         ("importer", "USA", "invalid"),
-        ("importer", "XQ", "does_not_exist"),
+        ("importer", "XZ", "does_not_exist"),
         ("products", [9503], "incorrect_type"),
         ("products", ["9503.00.00.00.1"], "invalid"),
         ("products", ["9503.99"], "does_not_exist"),
         ("agreement", "Not a slug!", "invalid"),
         ("agreement", "no-such-deal", "does_not_exist"),
-        ("excluded_origins", "CN", "not_a_list"),
+        ("excluded_origins", "XB", "not_a_list"),
     ],
 )
 def test_related_keys_are_checked_for_type_and_format_before_lookup(
@@ -355,7 +373,7 @@ def test_related_keys_are_checked_for_type_and_format_before_lookup(
     payload = {
         "slug": "key-test",
         "title": "x",
-        "importer": "US",
+        "importer": "XA",
         "legal_basis": "other",
         "instrument": "x",
         "program": "x",
@@ -374,16 +392,16 @@ def test_a_round_write_is_all_or_nothing(db: Any) -> None:
     from agreements import services
     from agreements.models import NegotiationRound
 
-    round_ = NegotiationRound.objects.get(city="Stockholm")
+    round_ = NegotiationRound.objects.get(city="Charliestad")
     before = list(round_.delegates.values_list("name", flat=True))
-    us = round_.parties.get(code="US")
+    us = round_.parties.get(code="XA")
     twice = {"name": "Same Person", "title": "", "economy": us}
     with pytest.raises(IntegrityError):
         services.round_save(
             instance=round_, fields={"city": "Oslo"}, parties=[us], delegates=[twice, twice]
         )
     round_.refresh_from_db()
-    assert round_.city == "Stockholm"
+    assert round_.city == "Charliestad"
     assert list(round_.delegates.values_list("name", flat=True)) == before
     assert round_.parties.count() == 2
 
@@ -392,7 +410,7 @@ def test_a_round_write_is_all_or_nothing(db: Any) -> None:
 def test_each_delegate_must_be_complete_even_in_a_patch(editor: Any, method: str) -> None:
     from agreements.models import NegotiationRound
 
-    round_ = NegotiationRound.objects.get(city="Stockholm")
+    round_ = NegotiationRound.objects.get(city="Charliestad")
     url = "/api/v1/rounds/" if method == "post" else f"/api/v1/rounds/{round_.pk}/"
     before = list(round_.delegates.values_list("name", flat=True))
     response = getattr(editor, method)(url, {"delegates": [{"title": "Minister"}]}, format="json")

@@ -1,37 +1,34 @@
-"""Builders for synthetic measures on user-assigned economy codes (XA..XZ), which no real
-data uses, so these tests are independent of the shipped fixtures."""
+"""Synthetic measures on user-assigned economy codes (XA..XZ), which no real data uses, so
+these tests are independent of the shipped fixtures; the builders live in tests/factories.py."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from decimal import Decimal
 from typing import Any
 
 import pytest
 
-from agreements.models import BlocMembership, Economy, Measure, Product, Rate
-from agreements.models.choices import EconomyKind
+from agreements.models import Measure
+from tests import factories
 
 IMPORTER, ORIGIN, OTHER, BLOC = "XA", "XB", "XC", "XE"
+# The HS lines the engine tests name, with their parents.
+PRODUCTS = ("950300", "9503", "95", "8542", "85")
 
 
 @pytest.fixture
 def economies(db: Any) -> None:
     for code in (IMPORTER, ORIGIN, OTHER):
-        Economy.objects.create(code=code, name=f"Test {code}", kind=EconomyKind.COUNTRY)
-    Economy.objects.create(code=BLOC, name="Test bloc", kind=EconomyKind.BLOC)
-    BlocMembership.objects.create(
-        bloc_id=BLOC, member_id=ORIGIN, joined_on=dt.date(2020, 1, 1), left_on=dt.date(2030, 1, 1)
-    )
-
-
-_counter = iter(range(1, 10**9))
+        factories.economy(code)
+    factories.bloc(BLOC, members=[(ORIGIN, dt.date(2020, 1, 1), dt.date(2030, 1, 1))])
+    for code in PRODUCTS:
+        factories.product(code)
 
 
 def make_measure(
     *,
-    rates: Sequence[tuple[str, str, str | None] | tuple[str, str, str | None, str]],
+    rates: Sequence[factories.Period],
     kind: str = "additional",
     program: str = "p",
     origin: str | None = ORIGIN,
@@ -41,28 +38,13 @@ def make_measure(
     excluded_origins: Sequence[str] = (),
 ) -> Measure:
     """A measure with periods given as (rate, valid_from, valid_to[, status])."""
-    number = next(_counter)
-    measure = Measure.objects.create(
-        slug=f"test-{number}",
-        title=f"Test measure {number}",
-        importer_id=importer,
-        origin_id=origin,
-        legal_basis="mfn" if kind == "base" else "other",
-        instrument=f"Test act {number}",
-        program=program,
+    return factories.measure(
+        rates=rates,
         kind=kind,
+        program=program,
+        origin=origin,
+        importer=importer,
+        products=products,
+        excluded_products=excluded_products,
+        excluded_origins=excluded_origins,
     )
-    measure.products.set(Product.objects.filter(code__in=products))
-    measure.excluded_products.set(Product.objects.filter(code__in=excluded_products))
-    measure.excluded_origins.set(Economy.objects.filter(code__in=excluded_origins))
-    for period in rates:
-        rate, valid_from, valid_to = period[0], period[1], period[2]
-        status = period[3] if len(period) == 4 else "in_force"
-        Rate.objects.create(
-            measure=measure,
-            rate=Decimal(rate),
-            valid_from=dt.date.fromisoformat(valid_from),
-            valid_to=dt.date.fromisoformat(valid_to) if valid_to else None,
-            status=status,
-        )
-    return measure

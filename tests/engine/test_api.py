@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from tests.api.conftest import CheckedClient
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("world")]
 
 
 @pytest.fixture
@@ -26,20 +26,20 @@ TIMELINE = "/api/v1/rates/timeline/"
 
 def test_effective_rate_full_body(client: CheckedClient) -> None:
     response = client.get(
-        EFFECTIVE, {"importer": "us", "origin": "cn", "hs": "9503.00", "date": "2025-05-20"}
+        EFFECTIVE, {"importer": "xa", "origin": "xb", "hs": "9503.00", "date": "2025-05-20"}
     )
     assert response.status_code == 200
     body = response.json()
     components = body.pop("components")
     assert body == {
-        "importer": "US",
-        "origin": "CN",
+        "importer": "XA",
+        "origin": "XB",
         "hs": "950300",
         "date": "2025-05-20",
         "scenario": "in_force",
         "product": {
             "code": "950300",
-            "description": body["product"]["description"],
+            "description": "Tricycles, scooters, dolls, puzzles and scale models",
         },
         "claims": [],
         "base_rate": "0.00",
@@ -49,14 +49,13 @@ def test_effective_rate_full_body(client: CheckedClient) -> None:
         "warnings": [],
         "available_claims": [],
     }
-    assert body["product"]["description"].startswith("Tricycles, scooters")
     fentanyl = components[1]
     del fentanyl["measure"], fentanyl["rate_id"]
     assert fentanyl == {
-        "title": "IEEPA fentanyl tariff raised to 20% (EO 14228)",
+        "title": "XA emergency duty on XB raised to 20% (Order D-2)",
         "legal_basis": "ieepa",
-        "instrument": "EO 14228",
-        "program": "us-ieepa-fentanyl",
+        "instrument": "Order D-2",
+        "program": "xa-drugs",
         "kind": "additional",
         "rate": "20.00",
         "applied_rate": "20.00",
@@ -72,19 +71,19 @@ def test_effective_rate_full_body(client: CheckedClient) -> None:
         "claim": None,
     }
     assert [c["instrument"] for c in components] == [
-        "HTSUS column 1 general",
-        "EO 14228",
-        "EO 14298",
+        "Tariff schedule, general column",
+        "Order D-2",
+        "Order R-3",
     ]
-    assert components[2]["agreement"] == "us-cn-geneva-truce"
+    assert components[2]["agreement"] == "xa-xb-truce"
 
 
 def test_timeline_periods(client: CheckedClient) -> None:
     response = client.get(
         TIMELINE,
         {
-            "importer": "US",
-            "origin": "CN",
+            "importer": "XA",
+            "origin": "XB",
             "hs": "950300",
             "from": "2025-03-01",
             "to": "2025-06-01",
@@ -104,7 +103,7 @@ def test_timeline_periods(client: CheckedClient) -> None:
 
 
 def test_effective_rate_as_csv(client: CheckedClient) -> None:
-    params = {"importer": "US", "origin": "JP", "hs": "950300", "date": "2025-10-01"}
+    params = {"importer": "XA", "origin": "XC", "hs": "950300", "date": "2025-10-01"}
     by_param = client.get(EFFECTIVE, {**params, "format": "csv"})
     by_header = client.get(EFFECTIVE, params, HTTP_ACCEPT="text/csv")
     for response in (by_param, by_header):
@@ -112,8 +111,8 @@ def test_effective_rate_as_csv(client: CheckedClient) -> None:
         assert response["Content-Type"] == "text/csv; charset=utf-8"
     rows = list(csv.DictReader(io.StringIO(by_param.content.decode())))
     assert [(r["component_instrument"], r["component_applied_rate"]) for r in rows] == [
-        ("HTSUS column 1 general", "0.00"),
-        ("EO 14345", "15.00"),
+        ("Tariff schedule, general column", "0.00"),
+        ("Order R-4", "15.00"),
     ]
     assert {r["total_rate"] for r in rows} == {"15.00"}
 
@@ -122,8 +121,8 @@ def test_timeline_as_csv_has_a_row_per_period_and_component(client: CheckedClien
     response = client.get(
         TIMELINE,
         {
-            "importer": "CN",
-            "origin": "US",
+            "importer": "XB",
+            "origin": "XA",
             "hs": "1201",
             "from": "2025-03-01",
             "to": "2025-03-20",
@@ -140,27 +139,27 @@ def test_timeline_as_csv_has_a_row_per_period_and_component(client: CheckedClien
 @pytest.mark.parametrize(
     ("url", "params", "attr"),
     [
-        (EFFECTIVE, {"origin": "CN", "hs": "95"}, "importer"),
-        (EFFECTIVE, {"importer": "US", "hs": "95"}, "origin"),
-        (EFFECTIVE, {"importer": "US", "origin": "CN"}, "hs"),
-        (EFFECTIVE, {"importer": "USA", "origin": "CN", "hs": "95"}, "importer"),
-        (EFFECTIVE, {"importer": "ZZ", "origin": "CN", "hs": "95"}, "importer"),
-        (EFFECTIVE, {"importer": "US", "origin": "Q1", "hs": "95"}, "origin"),
-        (EFFECTIVE, {"importer": "US", "origin": "CN", "hs": "9"}, "hs"),
-        (EFFECTIVE, {"importer": "US", "origin": "CN", "hs": "95a3"}, "hs"),
-        (EFFECTIVE, {"importer": "US", "origin": "CN", "hs": "12345678901"}, "hs"),
-        (EFFECTIVE, {"importer": "US", "origin": "CN", "hs": "95", "date": "2025-02-30"}, "date"),
+        (EFFECTIVE, {"origin": "XB", "hs": "95"}, "importer"),
+        (EFFECTIVE, {"importer": "XA", "hs": "95"}, "origin"),
+        (EFFECTIVE, {"importer": "XA", "origin": "XB"}, "hs"),
+        (EFFECTIVE, {"importer": "USA", "origin": "XB", "hs": "95"}, "importer"),
+        (EFFECTIVE, {"importer": "ZZ", "origin": "XB", "hs": "95"}, "importer"),
+        (EFFECTIVE, {"importer": "XA", "origin": "Q1", "hs": "95"}, "origin"),
+        (EFFECTIVE, {"importer": "XA", "origin": "XB", "hs": "9"}, "hs"),
+        (EFFECTIVE, {"importer": "XA", "origin": "XB", "hs": "95a3"}, "hs"),
+        (EFFECTIVE, {"importer": "XA", "origin": "XB", "hs": "12345678901"}, "hs"),
+        (EFFECTIVE, {"importer": "XA", "origin": "XB", "hs": "95", "date": "2025-02-30"}, "date"),
         (
             EFFECTIVE,
-            {"importer": "US", "origin": "CN", "hs": "95", "scenario": "maybe"},
+            {"importer": "XA", "origin": "XB", "hs": "95", "scenario": "maybe"},
             "scenario",
         ),
-        (TIMELINE, {"importer": "US", "origin": "CN", "hs": "95", "to": "2025-01-01"}, "from"),
+        (TIMELINE, {"importer": "XA", "origin": "XB", "hs": "95", "to": "2025-01-01"}, "from"),
         (
             TIMELINE,
             {
-                "importer": "US",
-                "origin": "CN",
+                "importer": "XA",
+                "origin": "XB",
                 "hs": "95",
                 "from": "1900-01-01",
                 "to": "2025-01-01",
@@ -180,7 +179,7 @@ def test_bad_parameters_answer_400_naming_them(
 
 
 def test_unknown_api_version_is_a_json_404(client: CheckedClient) -> None:
-    response = client.get("/api/v2/rates/effective/", {"importer": "US"})
+    response = client.get("/api/v2/rates/effective/", {"importer": "XA"})
     assert response.status_code == 404
     assert response.json()["errors"][0]["code"] == "not_found"
 
@@ -189,7 +188,7 @@ def test_unknown_api_version_is_a_json_404(client: CheckedClient) -> None:
 def test_query_count_is_fixed(
     client: CheckedClient, url: str, django_assert_max_num_queries: Any
 ) -> None:
-    params = {"importer": "US", "origin": "DE", "hs": "950300"}
+    params = {"importer": "XA", "origin": "XG", "hs": "950300"}
     if url == EFFECTIVE:
         params |= {"date": "2025-10-01"}
     else:
@@ -202,7 +201,7 @@ def test_query_count_is_fixed(
 def test_a_timeline_that_does_not_move_forward_names_both_dates(
     client: CheckedClient, end: str
 ) -> None:
-    params = {"importer": "US", "origin": "CN", "hs": "95", "from": "2025-06-01", "to": end}
+    params = {"importer": "XA", "origin": "XB", "hs": "95", "from": "2025-06-01", "to": end}
     response = client.get(TIMELINE, params)
     assert response.status_code == 400
     assert response.json() == {
@@ -215,18 +214,18 @@ def test_a_timeline_that_does_not_move_forward_names_both_dates(
 
 
 def test_date_defaults_to_today(client: CheckedClient) -> None:
-    params = {"importer": "US", "origin": "CN", "hs": "950300"}
+    params = {"importer": "XA", "origin": "XB", "hs": "950300"}
     response = client.get(EFFECTIVE, params)
     assert response.status_code == 200
     assert response.json()["date"] == timezone.localdate().isoformat()
 
 
 def test_the_scenario_is_echoed(client: CheckedClient) -> None:
-    params = {"importer": "US", "origin": "CN", "hs": "950300", "date": "2025-05-20"}
+    params = {"importer": "XA", "origin": "XB", "hs": "950300", "date": "2025-05-20"}
     in_force = client.get(EFFECTIVE, params).json()
     announced = client.get(EFFECTIVE, {**params, "scenario": "announced"}).json()
     assert (in_force["scenario"], announced["scenario"]) == ("in_force", "announced")
-    # The shipped data has no announced periods, so only the echo differs.
+    # The world has no announced periods, so only the echo differs.
     assert {**announced, "scenario": "in_force"} == in_force
 
 
@@ -234,8 +233,8 @@ def test_timeline_csv_by_accept_header_repeats_the_question_on_every_row(
     client: CheckedClient,
 ) -> None:
     params = {
-        "importer": "US",
-        "origin": "CN",
+        "importer": "XA",
+        "origin": "XB",
         "hs": "950300",
         "from": "2025-05-01",
         "to": "2025-06-01",
@@ -255,7 +254,7 @@ def test_timeline_csv_by_accept_header_repeats_the_question_on_every_row(
         for r in rows
     ] == expected
     assert {(r["importer"], r["origin"], r["hs"], r["from"], r["to"]) for r in rows} == {
-        ("US", "CN", "950300", "2025-05-01", "2025-06-01")
+        ("XA", "XB", "950300", "2025-05-01", "2025-06-01")
     }
 
 
@@ -271,7 +270,7 @@ def test_timeline_csv_by_accept_header_repeats_the_question_on_every_row(
 def test_the_first_and_last_representable_dates_answer(
     client: CheckedClient, url: str, dates: dict[str, str]
 ) -> None:
-    response = client.get(url, {"importer": "US", "origin": "CN", "hs": "950300", **dates})
+    response = client.get(url, {"importer": "XA", "origin": "XB", "hs": "950300", **dates})
     assert response.status_code == 200
     body = response.json()
     periods = body["periods"] if url == TIMELINE else [body]

@@ -7,7 +7,7 @@ import io
 import pytest
 from django.core.management import CommandError, call_command
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("world")]
 
 
 def run(*args: str) -> list[str]:
@@ -17,8 +17,8 @@ def run(*args: str) -> list[str]:
 
 
 def test_prints_each_applied_measure_and_the_totals() -> None:
-    lines = run("us", "cn", "9503.00", "--date", "2025-05-20")
-    assert lines[0].startswith("US <- CN  HS 950300  on 2025-05-20  (950300 Tricycles, scooters")
+    lines = run("xa", "xb", "9503.00", "--date", "2025-05-20")
+    assert lines[0].startswith("XA <- XB  HS 950300  on 2025-05-20  (950300 Tricycles, scooters")
     header, rule, *rows, total = lines[1:]
     assert header.split() == ["Measure", "Instrument", "Kind", "Rate", "Adds", "Valid"]
     assert set(rule.replace(" ", "")) == {"-"}
@@ -28,32 +28,32 @@ def test_prints_each_applied_measure_and_the_totals() -> None:
         ["additional", "20.00", "20.00", "2025-03-04..2025-11-10"],
         ["additional", "10.00", "10.00", "2025-05-14..2025-08-12"],
     ]
-    assert "EO 14228" in rows[1]
-    assert "EO 14298" in rows[2]
+    assert "Order D-2" in rows[1]
+    assert "Order R-3" in rows[2]
     assert total == "Base 0.00  + additional 30.00  = total 30.00"
 
 
 def test_an_unknown_base_is_printed_as_unknown() -> None:
-    lines = run("CN", "US", "1201", "--date", "2025-04-12")
+    lines = run("XB", "XA", "1201", "--date", "2025-04-12")
     assert lines[-1] == (
         "Base unknown (no base rate recorded)  + additional 135.00  = total unknown"
     )
 
 
 def test_the_announced_scenario_is_accepted() -> None:
-    in_force = run("US", "JP", "950300", "--date", "2025-09-01")
-    announced = run("US", "JP", "950300", "--date", "2025-09-01", "--scenario", "announced")
-    assert announced == in_force  # The shipped data has no announced periods.
+    in_force = run("XA", "XC", "950300", "--date", "2025-09-01")
+    announced = run("XA", "XC", "950300", "--date", "2025-09-01", "--scenario", "announced")
+    assert announced == in_force  # The world has no announced periods.
 
 
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (("US", "ZZ", "950300"), "origin: Unknown economy code 'ZZ'."),
-        (("XX1", "CN", "950300"), "importer: An economy code is two upper-case letters"),
-        (("US", "C", "950300"), "origin: An economy code is two upper-case letters"),
-        (("US", "CN", "9"), "hs: An HS code is 2 to 10 digits."),
-        (("US", "CN", "95", "--date", "2025-13-01"), "expected a date as YYYY-MM-DD"),
+        (("XA", "ZZ", "950300"), "origin: Unknown economy code 'ZZ'."),
+        (("XX1", "XB", "950300"), "importer: An economy code is two upper-case letters"),
+        (("XA", "C", "950300"), "origin: An economy code is two upper-case letters"),
+        (("XA", "XB", "9"), "hs: An HS code is 2 to 10 digits."),
+        (("XA", "XB", "95", "--date", "2025-13-01"), "expected a date as YYYY-MM-DD"),
     ],
 )
 def test_bad_arguments_are_command_errors_naming_them(args: tuple[str, ...], message: str) -> None:

@@ -9,7 +9,8 @@ import pytest
 
 from agreements.engine import Scenario, effective_rate
 
-pytestmark = pytest.mark.django_db
+# Reads the shipped data: runs last, on the seeded database (tests/conftest.py).
+pytestmark = [pytest.mark.django_db, pytest.mark.facts]
 D = dt.date
 
 

@@ -10,12 +10,13 @@ from django.core.exceptions import ValidationError
 
 from agreements.models import Measure, Rate, Source, TariffLine
 from agreements.models.choices import MeasureBasis
+from tests import factories
 
 pytestmark = pytest.mark.django_db
 
 
 def measure() -> Measure:
-    return Measure.objects.get(slug="us-s122-global-10")
+    return factories.measure(origin=None, rates=[])
 
 
 def test_a_claim_is_stored_in_upper_case() -> None:
@@ -38,7 +39,7 @@ def test_a_claim_is_stored_in_upper_case() -> None:
         ("waived_by", ["S", "S"]),
         ("waived_by", ["not a claim"]),
         ("yields_to", ["Not A Slug"]),
-        ("yields_to", ["us-section-122"]),  # its own program
+        ("yields_to", ["p"]),  # its own program (the factory's default)
         ("basis", "weight"),
     ],
 )
@@ -68,9 +69,12 @@ def test_a_source_needs_a_url_or_a_locator() -> None:
 
 def test_a_tariff_line_has_8_or_10_digits() -> None:
     line = TariffLine(
-        importer_id="US", code="0101300", valid_from=dt.date(2026, 1, 1), description="x",
+        importer=factories.economy("XA"),
+        code="0101300",
+        valid_from=dt.date(2026, 1, 1),
+        description="x",
         edition="x",
-    )  # fmt: skip
+    )
     with pytest.raises(ValidationError) as error:
         line.full_clean(exclude=["sources"])
     assert "code" in error.value.message_dict
