@@ -42,7 +42,9 @@ def _a_tariff_line() -> None:
             "edition": "HTS 2026 Basic Edition",
         },
     )
-    line.sources.add(Source.objects.order_by("pk").first())
+    source = Source.objects.order_by("pk").first()
+    assert source is not None
+    line.sources.add(source)
 
 
 def url(model: type[Model], view: str, *args: Any) -> str:
