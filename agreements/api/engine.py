@@ -904,68 +904,27 @@ class EffectiveRateBatchView(APIView):
                 )
             entry = self.validator("entry", EntrySerializer).run_validation(request.data)
         on, scenario = entry["date"], engine.Scenario(entry["scenario"])
-        refs = _check_refs(entry["lines"])
-
-        line_validator = self.validator("line", EntryLineSerializer)
-        slots: list[dict[str, Any] | int] = []
-        asked: list[engine.Line] = []
-        for ref, raw in zip(refs, entry["lines"], strict=True):
-            try:
-                params = line_validator.run_validation(raw)
-            except serializers.ValidationError as error:
-                slots.append(_line_error(ref, error.detail))  # type: ignore[arg-type]
-                continue
-            slots.append(len(asked))
-            asked.append(
-                engine.Line(
-                    importer=params["importer"],
-                    origin=params["origin"],
-                    hs=params["hs"],
-                    claims=tuple(params.get("claims", entry.get("claims", []))),
-                    shipment=shipment_of(params),
-                )
-            )
-        results = engine.effective_rates(asked, on=on, scenario=scenario)
-        lines = []
-        for ref, slot in zip(refs, slots, strict=True):
-            if isinstance(slot, dict):
-                lines.append(slot)
-                continue
-            result = results[slot]
-            if isinstance(result, engine.LineError):
-                lines.append(_line_error(ref, {result.field: [result.message]}))
-            else:
-                lines.append({"ref": ref, "status": 200, "answer": result, "error": None})
+        refs = check_refs(entry["lines"])
+        lines = answer_entry(
+            entry["lines"], refs=refs, on=on, claims=entry.get("claims", []), scenario=scenario
+        )
         body = {
             "date": on,
             "scenario": scenario.value,
             "lines": lines,
-            "totals": _totals(lines),
+            "totals": entry_totals(lines),
         }
         if request.accepted_renderer.format == "csv":
-            return Response([_csv_line(line) for line in lines])
+            return Response([csv_answer(line) for line in lines])
         for line in lines:
             if line["answer"] is not None:
                 line["answer"] = effective_body(line["answer"])
         return Response(body)
 
     def _csv_entry(self, table: CSVTable, query: dict[str, Any]) -> dict[str, Any]:
-        unknown = [name for name in table.header if name not in LINE_COLUMNS]
-        missing = [name for name in ("ref", "importer", "origin", "hs") if name not in table.header]
-        if unknown or missing or len(set(table.header)) != len(table.header):
-            problems = []
-            if unknown:
-                problems.append(f"unknown columns: {', '.join(unknown)}")
-            if missing:
-                problems.append(f"missing columns: {', '.join(missing)}")
-            if len(set(table.header)) != len(table.header):
-                problems.append("a column is repeated")
-            raise serializers.ValidationError(
-                {
-                    "header": f"The CSV header has {'; '.join(problems)}. Columns: "
-                    f"{', '.join(LINE_COLUMNS)} (ref, importer, origin and hs required)."
-                }
-            )
+        problem = header_problem(table.header)
+        if problem:
+            raise serializers.ValidationError({"header": problem})
         if not table.rows:
             raise serializers.ValidationError({"lines": "The CSV has no lines."})
         if len(table.rows) > MAX_LINES:
@@ -975,8 +934,7 @@ class EffectiveRateBatchView(APIView):
                     f"{len(table.rows):,}."
                 }
             )
-        # An empty cell is an absent field, as a JSON line would leave it out.
-        rows = [{k: v.strip() for k, v in row.items() if v and v.strip()} for row in table.rows]
+        rows = [csv_line(row) for row in table.rows]
         return {
             "date": query.get("date") or _today(),
             "claims": query.get("claim", []),
@@ -985,7 +943,75 @@ class EffectiveRateBatchView(APIView):
         }
 
 
-def _check_refs(lines: list[dict[str, Any]]) -> list[str]:
+def header_problem(header: list[str]) -> str | None:
+    """What is wrong with a CSV entry's header row, or None."""
+    unknown = [name for name in header if name not in LINE_COLUMNS]
+    missing = [name for name in ("ref", "importer", "origin", "hs") if name not in header]
+    problems = []
+    if unknown:
+        problems.append(f"unknown columns: {', '.join(unknown)}")
+    if missing:
+        problems.append(f"missing columns: {', '.join(missing)}")
+    if len(set(header)) != len(header):
+        problems.append("a column is repeated")
+    if not problems:
+        return None
+    return (
+        f"The CSV header has {'; '.join(problems)}. Columns: {', '.join(LINE_COLUMNS)} "
+        "(ref, importer, origin and hs required)."
+    )
+
+
+def csv_line(row: dict[str, Any]) -> dict[str, Any]:
+    """A CSV row as a line: an empty cell is an absent field, as JSON would leave it out."""
+    return {k: v.strip() for k, v in row.items() if isinstance(v, str) and v.strip()}
+
+
+def answer_entry(
+    raw_lines: list[dict[str, Any]],
+    *,
+    refs: list[str],
+    on: dt.date,
+    claims: list[str],
+    scenario: engine.Scenario,
+) -> list[dict[str, Any]]:
+    """Every line validated alone and answered by one batched engine call, in order: each
+    `{"ref", "status", "answer", "error"}` with the engine's result (not yet JSON) or the
+    line's error in the standard shape. The batch view and `price_entry` share it."""
+    line_validator = EffectiveRateBatchView.validator("line", EntryLineSerializer)
+    slots: list[dict[str, Any] | int] = []
+    asked: list[engine.Line] = []
+    for ref, raw in zip(refs, raw_lines, strict=True):
+        try:
+            params = line_validator.run_validation(raw)
+        except serializers.ValidationError as error:
+            slots.append(_line_error(ref, error.detail))  # type: ignore[arg-type]
+            continue
+        slots.append(len(asked))
+        asked.append(
+            engine.Line(
+                importer=params["importer"],
+                origin=params["origin"],
+                hs=params["hs"],
+                claims=tuple(params.get("claims", claims)),
+                shipment=shipment_of(params),
+            )
+        )
+    results = engine.effective_rates(asked, on=on, scenario=scenario)
+    lines = []
+    for ref, slot in zip(refs, slots, strict=True):
+        if isinstance(slot, dict):
+            lines.append(slot)
+            continue
+        result = results[slot]
+        if isinstance(result, engine.LineError):
+            lines.append(_line_error(ref, {result.field: [result.message]}))
+        else:
+            lines.append({"ref": ref, "status": 200, "answer": result, "error": None})
+    return lines
+
+
+def check_refs(lines: list[dict[str, Any]]) -> list[str]:
     """Every line's ref; an entry whose lines cannot be told apart is refused whole."""
     refs: list[str] = []
     errors: dict[str, Any] = {}
@@ -1011,7 +1037,7 @@ def _check_refs(lines: list[dict[str, Any]]) -> list[str]:
     return refs
 
 
-def _totals(lines: list[dict[str, Any]]) -> dict[str, Any]:
+def entry_totals(lines: list[dict[str, Any]]) -> dict[str, Any]:
     answered = [line["answer"] for line in lines if line["answer"] is not None]
     by_currency: dict[str | None, list[Decimal]] = {}
     for result in answered:
@@ -1043,7 +1069,8 @@ def _whole(result: engine.EffectiveRate) -> bool:
     return result.duty.priced and result.duty.complete and result.duty.duty_amount is not None
 
 
-def _csv_line(line: dict[str, Any]) -> dict[str, Any]:
+def csv_answer(line: dict[str, Any]) -> dict[str, Any]:
+    """One line of an entry's answer as a CSV row (CSV_LINE_COLUMNS)."""
     result: engine.EffectiveRate | None = line["answer"]
     row: dict[str, Any] = dict.fromkeys(CSV_LINE_COLUMNS, "")
     row.update(ref=line["ref"], status=line["status"])

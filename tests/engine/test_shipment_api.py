@@ -6,12 +6,17 @@ from __future__ import annotations
 
 import csv
 import io
+from decimal import Decimal
 from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
+from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from agreements.engine import shipment as money
 from tests.api.conftest import CheckedClient
@@ -326,3 +331,94 @@ def test_a_bloc_origin_and_the_lines_own_origin_are_respected(client: CheckedCli
         sorted(c["program"] for c in line["answer"]["components"]) for line in body["lines"]
     ]
     assert programs == [["bloc-duty", "mfn", "reciprocal"], ["border", "mfn"]]
+
+
+line_strategy = st.fixed_dictionaries(
+    {
+        "hs": st.sampled_from(["020110", "040229", "870899", "732690", "950300"]),
+        "origin": st.sampled_from([ORIGIN, OTHER]),
+        "value": st.integers(min_value=0, max_value=10**9).map(lambda c: str(Decimal(c) / 100)),
+    },
+    optional={
+        "quantity": st.integers(min_value=1, max_value=10**6).map(str),
+        "content_value": st.integers(min_value=0, max_value=100).map(str),
+        "claims": st.lists(st.sampled_from(["KR", "S"]), max_size=2, unique=True),
+    },
+)
+
+
+@settings(
+    max_examples=15,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(lines=st.lists(line_strategy, min_size=1, max_size=12))
+def test_totals_equal_the_sum_of_the_lines(client: CheckedClient, lines: list[Any]) -> None:
+    entry = [
+        {
+            "ref": str(n),
+            "importer": IMPORTER,
+            **line,
+            **({"unit": "kg"} if "quantity" in line else {}),
+        }
+        for n, line in enumerate(lines)
+    ]
+    body = post(client, {"date": DATE, "lines": entry}).json()
+    answered = [line["answer"] for line in body["lines"] if line["answer"] is not None]
+    amounts = [Decimal(a["duty_amount"]) for a in answered if a["duty_amount"] is not None]
+    values = [Decimal(a["value"]) for a in answered if a["value"] is not None]
+    assert Decimal(body["totals"]["duty_amount"]) == sum(amounts, Decimal(0))
+    assert Decimal(body["totals"]["value"]) == sum(values, Decimal(0))
+    assert body["totals"]["answered"] + body["totals"]["refused"] == len(lines)
+
+
+def test_the_admin_calculator_takes_value_and_quantity(admin_client: Any) -> None:
+    question = {
+        "importer": IMPORTER,
+        "origin": ORIGIN,
+        "hs": "0201.10",
+        "date": DATE,
+        "scenario": "in_force",
+        "value": "5000",
+        "quantity": "1",
+        "unit": "t",
+    }
+    page = admin_client.get(reverse("admin:agreements_rate_effective"), question)
+    assert page.status_code == 200
+    # 1 t = 1,000 kg x $0.044 = $44.00.
+    assert "Duty 44.00 USD" in page.content.decode()
+    refused = admin_client.get(
+        reverse("admin:agreements_rate_effective"), {**question, "unit": "liter"}
+    )
+    assert set(refused.context["form"].errors) == {"unit"}
+
+
+def test_price_entry_prices_a_csv_file(tmp_path: Any) -> None:
+    source = tmp_path / "lines.csv"
+    source.write_bytes(
+        csv_body(
+            [
+                ["ref", "importer", "origin", "hs", "value", "quantity", "unit", "claims"],
+                ["1", IMPORTER, ORIGIN, "0201.10", "5000", "1000", "kg", ""],
+                ["2", IMPORTER, ORIGIN, "870899", "1000", "", "", "KR"],
+                ["3", IMPORTER, ORIGIN, "870899", "-1", "", "", ""],
+            ]
+        )
+    )
+    out, err = io.StringIO(), io.StringIO()
+    call_command("price_entry", str(source), "--date", DATE, stdout=out, stderr=err)
+    rows = list(csv.DictReader(io.StringIO(out.getvalue())))
+    assert [(r["ref"], r["status"], r["duty_amount"]) for r in rows] == [
+        ("1", "200", "44.00"),
+        ("2", "200", "100.00"),
+        ("3", "400", ""),
+    ]
+    assert "USD: value 6000.00, duty 144.00" in err.getvalue()
+    assert "1 refused" in err.getvalue()
+
+
+def test_price_entry_refuses_a_wrong_header(tmp_path: Any) -> None:
+    source = tmp_path / "lines.csv"
+    source.write_bytes(csv_body([["ref", "importer", "origin", "code"], ["1", "XA", "XB", "1"]]))
+    with pytest.raises(CommandError, match="unknown columns: code"):
+        call_command("price_entry", str(source), "--date", DATE, "--no-progress")
