@@ -137,7 +137,10 @@ def test_the_ad_valorem_equivalent_times_the_value_is_the_amount(
     )
     duty = decide(ctx, ON, frozenset(), Shipment(value=value, quantity=quantity, unit="kg"))
     assert duty.complete
-    assert duty.duty_amount == sum(c.duty_amount for c in duty.components)
+    assert duty.duty_amount is not None
+    assert duty.ad_valorem_equivalent is not None
+    assert duty.duty_amount == sum(c.duty_amount or 0 for c in duty.components)
+    assert all(c.duty_amount is not None for c in duty.components)
     # The equivalent is rounded to 0.005 points: times the value, within that of the amount.
     assert abs(duty.ad_valorem_equivalent * value / 100 - duty.duty_amount) <= (
         value * Decimal("0.00005") + CENT
@@ -176,6 +179,7 @@ def test_claiming_nothing_never_costs_less_than_the_best_claim_says(
     )
     shipment = Shipment(value=value, quantity=quantity, unit="kg")
     duty = decide(ctx, ON, frozenset(), shipment)
+    assert duty.duty_amount is not None
     offered = available_claims(ctx, ON, frozenset(), duty, {}, shipment)
     for offer in offered:
         assert offer.saving is not None
@@ -185,4 +189,6 @@ def test_claiming_nothing_never_costs_less_than_the_best_claim_says(
     # No claim not offered would have lowered the duty.
     for code in {code for code, _, _ in offers} | {"S"}:
         if code not in {offer.claim for offer in offered}:
-            assert decide(ctx, ON, frozenset({code}), shipment).duty_amount >= duty.duty_amount
+            other = decide(ctx, ON, frozenset({code}), shipment).duty_amount
+            assert other is not None
+            assert other >= duty.duty_amount
