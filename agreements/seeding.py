@@ -38,6 +38,12 @@ from agreements.models import (
 )
 from agreements.models.choices import EconomyKind
 from agreements.models.products import level_for_code
+from agreements.tariffs.imports import (
+    HtsEdition,
+    ImportSummary,
+    import_hts_editions,
+    import_uk_tariff,
+)
 
 FIXTURES_DIR = Path(settings.BASE_DIR) / "fixtures"
 CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
@@ -386,6 +392,34 @@ def seed_all(*, fixtures_dir: Path = FIXTURES_DIR, progress: Progress = _no_prog
         seed_commitments(report, sources, fixtures_dir)
         seed_measures(report, sources, fixtures_dir, progress)
     return report
+
+
+# The official schedules under fixtures/ (fixtures/PROVENANCE.md), loaded by seed_data after
+# the sourced fixtures. Not part of seed_all: tests that are not about the schedules' facts
+# must not pay for loading 80,000 lines.
+HTS_EDITIONS = (
+    ("us/hts_2025_basic_edition.csv.gz", "HTS 2025 Basic Edition", "2025-01-01", "2026-01-01"),
+    ("us/hts_2026_basic_edition.csv.gz", "HTS 2026 Basic Edition", "2026-01-01", None),
+)
+UK_TARIFF = "uk/global-uk-tariff.csv.gz"
+
+
+def seed_schedules(
+    *, fixtures_dir: Path = FIXTURES_DIR, progress: Progress = _no_progress
+) -> list[ImportSummary]:
+    """The US HTS editions (both in one run, so each measure is written once) and the UK/EU
+    file; each import compares before it writes, so a second run changes nothing."""
+    editions = [
+        HtsEdition(fixtures_dir / name, edition, _required_date(start), _date(end))
+        for name, edition, start, end in HTS_EDITIONS
+    ]
+    summaries = [import_hts_editions(editions=editions, progress=progress)]
+    summaries.extend(import_uk_tariff(path=fixtures_dir / UK_TARIFF, progress=progress).values())
+    return summaries
+
+
+def _required_date(value: str) -> dt.date:
+    return dt.date.fromisoformat(value)
 
 
 def _date(value: str | None) -> dt.date | None:

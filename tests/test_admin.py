@@ -42,9 +42,7 @@ def _a_tariff_line() -> None:
             "edition": "HTS 2026 Basic Edition",
         },
     )
-    source = Source.objects.order_by("pk").first()
-    assert source is not None
-    line.sources.add(source)
+    line.sources.add(Source.objects.order_by("pk")[0])
 
 
 def url(model: type[Model], view: str, *args: Any) -> str:
