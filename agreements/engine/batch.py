@@ -49,9 +49,10 @@ class _Loaded:
     """What the entry's queries returned, indexed for the per-line decisions."""
 
     found: set[str]
+    under: set[tuple[str, str]]
     memberships: dict[str, tuple[Membership, ...]]
     flags: dict[str, tuple[bool, bool, bool]]
-    lines: dict[str, list[tuple[str, str, dt.date]]]
+    lines: dict[str, dict[str, tuple[str, dt.date]]]
     products: dict[str, str]
     unscoped: dict[str, list[tuple[Any, ...]]]
     by_product: dict[tuple[str, str], list[tuple[Any, ...]]]
@@ -130,7 +131,10 @@ def _load(lines: Sequence[Line], *, start: dt.date, end: dt.date, scenario: Scen
             )
     known_importers = [code for code in importers if code in found]
 
-    tariff_lines: dict[str, list[tuple[str, str, dt.date]]] = defaultdict(list)
+    lengths = {len(code) for code in hs_codes}
+    tariff_lines: dict[str, dict[str, tuple[str, dt.date]]] = defaultdict(dict)
+    # (importer, code asked) for the codes some tariff line is or lies under.
+    under: set[tuple[str, str]] = set()
     if known_importers:
         for importer, code, description, valid_from in sql.fetch(
             *sql.entry_tariff_lines_sql(
@@ -141,9 +145,14 @@ def _load(lines: Sequence[Line], *, start: dt.date, end: dt.date, scenario: Scen
                 end=end,
             )
         ):
+            if description is None:
+                # A line under one of the codes asked: each of its prefixes of a length
+                # asked is a code that is in the tariff.
+                under.update((importer, code[:length]) for length in lengths)
+                continue
             day = sql.as_date(valid_from)
             assert day is not None
-            tariff_lines[importer].append((code, description, day))
+            tariff_lines[importer][code] = (description, day)
     products = dict(sql.fetch(*sql.entry_products_sql(prefixes)))
 
     origins = sorted(
@@ -188,6 +197,7 @@ def _load(lines: Sequence[Line], *, start: dt.date, end: dt.date, scenario: Scen
             for product in scopes.get(row[5], ()):
                 by_product[(importer, product)].append(row)
     return _Loaded(
+        under=under,
         found=found,
         memberships={code: tuple(items) for code, items in memberships.items()},
         flags=flags,
@@ -233,16 +243,17 @@ def _context(loaded: _Loaded, line: Line, on: dt.date) -> Context | LineError:
     candidates.sort(key=lambda c: c.rate_id)
 
     has_tariff, has_measures, covers = loaded.flags.get(line.importer, (False, False, False))
-    known_lines = loaded.lines.get(line.importer, [])
-    line_on = max(
+    known_lines = loaded.lines.get(line.importer, {})
+    # The longest of the code's prefixes that is a line in force on the date.
+    line_on = next(
         (
-            (code, description)
-            for code, description, valid_from in known_lines
-            if code in prefix_set and valid_from <= on
+            (code, known_lines[code][0])
+            for code in reversed(prefixes)
+            if code in known_lines and known_lines[code][1] <= on
         ),
-        default=None,
+        None,
     )
-    line_found = any(code.startswith(line.hs) for code, _, _ in known_lines)
+    line_found = (line.importer, line.hs) in loaded.under
     product_code = max((p for p in prefixes if p in loaded.products), default=None)
     product = (
         ProductRef(code=line_on[0], description=line_on[1])
