@@ -26,7 +26,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from agreements import engine
 from agreements.engine.shipment import ShipmentError
-from agreements.forms import EffectiveRateForm
+from agreements.forms import EffectiveRateForm, MeasureAdminForm
 from agreements.models import (
     Agreement,
     BlocMembership,
@@ -255,6 +255,7 @@ class RateInline(admin.TabularInline):
 
 @admin.register(Measure)
 class MeasureAdmin(TimestampedAdmin):
+    form = MeasureAdminForm
     list_display = ["title", "importer", "origin", "legal_basis", "kind", "program"]
     list_filter = ["legal_basis", "kind", "importer", "program"]
     list_select_related = ["importer", "origin"]

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from agreements.engine import Scenario, units
 from agreements.engine.shipment import Shipment
+from agreements.models import Measure
 from agreements.validators import clean_economy_code, clean_hs_code
 
 # As the API bounds them (agreements.api.engine): a trillion is a typing accident.
@@ -82,3 +83,59 @@ class EffectiveRateForm(forms.Form):
 
     def clean_hs(self) -> str:
         return clean_hs_code(self.cleaned_data["hs"])
+
+
+class CodeListField(forms.CharField):
+    """A short list of codes typed as text ("S, S+"), stored as a JSON list: staff type
+    claims and program slugs, not JSON."""
+
+    def __init__(self, *, upper: bool, **kwargs: Any) -> None:
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+        self.upper = upper
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, list):
+            return ", ".join(str(item) for item in value)
+        return value
+
+    def to_python(self, value: Any) -> list[str]:  # type: ignore[override]
+        text = super().to_python(value) or ""
+        codes = [code.strip() for code in text.replace(",", " ").split()]
+        return [code.upper() if self.upper else code for code in codes if code]
+
+
+class MeasureAdminForm(forms.ModelForm):
+    waived_by = CodeListField(
+        upper=True,
+        help_text="Claims that switch this duty off, separated by commas, e.g. S, S+ for goods "
+        "that qualify under USMCA. Leave empty if no claim does.",
+    )
+    yields_to = CodeListField(
+        upper=False,
+        help_text="Programs this duty gives way to, separated by commas, e.g. us-s232-steel: "
+        "where a duty of one of them applies, this one does not.",
+    )
+
+    class Meta:
+        model = Measure
+        fields = [
+            "slug",
+            "title",
+            "importer",
+            "origin",
+            "excluded_origins",
+            "products",
+            "excluded_products",
+            "legal_basis",
+            "instrument",
+            "program",
+            "kind",
+            "claim",
+            "waived_by",
+            "yields_to",
+            "basis",
+            "agreement",
+            "note",
+            "sources",
+        ]

@@ -38,7 +38,8 @@ from tradeapi.api.serializers import validate_query
 
 MAX_TIMELINE_DAYS = 366 * 50
 # As the models store claims (upper case), but accepting the case a client types.
-CLAIM_INPUT_REGEX = r"^[A-Za-z][A-Za-z0-9]{0,4}[+*]?$"
+CLAIM_INPUT_REGEX = r"[A-Za-z][A-Za-z0-9]{0,4}[+*]?"
+MAX_CLAIMS = 20
 
 
 def rate_field(help_text: str, *, allow_null: bool = False) -> serializers.DecimalField:
@@ -63,6 +64,27 @@ def money_output(help_text: str) -> serializers.DecimalField:
     )
 
 
+class ClaimsField(serializers.ListField):
+    """Repeated `claim=` values, upper-cased. A bad one is an error of `claim` itself (not of
+    `claim.0`): a query string has no positions a client could point at."""
+
+    default_error_messages = {
+        **serializers.ListField.default_error_messages,
+        "invalid": "A claim is a program indicator, e.g. S, KR or A+ (at most 20 claims).",
+    }
+
+    def to_internal_value(self, data: Any) -> list[str]:
+        values = data if isinstance(data, list) else [data]
+        if len(values) > MAX_CLAIMS:
+            self.fail("invalid")
+        claims = []
+        for value in values:
+            if not isinstance(value, str) or not re.fullmatch(CLAIM_INPUT_REGEX, value):
+                self.fail("invalid")
+            claims.append(value.upper())
+        return claims
+
+
 def _today() -> dt.date:
     return timezone.localdate()
 
@@ -75,18 +97,12 @@ class ShipmentQuerySerializer(serializers.Serializer[Any]):
     hs = HSCodeField(
         help_text="HS code of the goods, 2 to 10 digits; dots and spaces are ignored (8542.31)."
     )
-    claim = serializers.ListField(
-        child=serializers.RegexField(
-            CLAIM_INPUT_REGEX,
-            max_length=6,
-            error_messages={"invalid": "A claim is a program indicator, e.g. S, KR or A+."},
-        ),
+    claim = ClaimsField(
         required=False,
         default=list,
-        max_length=20,
         help_text="A preference the shipment claims, as the importer's tariff prints its "
         "program indicator (US: `S` for USMCA, `KR`, `AU`, `A+`, ...), case-insensitive; "
-        "repeat it for several (`claim=S&claim=A`). None by default.",
+        "repeat it for several (`claim=S&claim=A`), at most 20. None by default.",
     )
     scenario = serializers.ChoiceField(
         choices=[(s.value, s.value) for s in engine.Scenario],
@@ -677,7 +693,7 @@ LINE_COLUMNS = (
 )
 
 
-class ClaimsField(serializers.ListField):
+class LineClaimsField(serializers.ListField):
     """Claims as a JSON list, or in a CSV cell separated by spaces, commas or semicolons."""
 
     def to_internal_value(self, data: Any) -> Any:
@@ -686,8 +702,8 @@ class ClaimsField(serializers.ListField):
         return super().to_internal_value(data)
 
 
-def claims_field(help_text: str) -> ClaimsField:
-    return ClaimsField(
+def claims_field(help_text: str) -> LineClaimsField:
+    return LineClaimsField(
         child=serializers.RegexField(
             CLAIM_INPUT_REGEX,
             max_length=6,
@@ -745,12 +761,10 @@ class EntryQuerySerializer(serializers.Serializer[Any]):
     date = serializers.DateField(
         required=False, help_text="For a CSV body: the date of entry; defaults to today."
     )
-    claim = serializers.ListField(
-        child=serializers.RegexField(CLAIM_INPUT_REGEX, max_length=6),
+    claim = ClaimsField(
         required=False,
-        max_length=20,
         help_text="For a CSV body: a preference every line claims unless its `claims` cell "
-        "names its own; repeatable.",
+        "names its own; repeatable, at most 20.",
     )
     scenario = serializers.ChoiceField(
         choices=[(s.value, s.value) for s in engine.Scenario],
@@ -860,7 +874,6 @@ class EffectiveRateBatchView(APIView):
                 **EntrySerializer().fields,
             }.items()
         },
-        "claim.INDEX": {"invalid", "max_length", "blank", *COMMON_CODES},
         "claims.INDEX": {"invalid", "max_length", "blank", *COMMON_CODES},
         "lines.INDEX": {"not_a_dict", "null"},
         "lines.INDEX.ref": {"invalid"},
