@@ -25,6 +25,7 @@ from django.utils import timezone
 from simple_history.admin import SimpleHistoryAdmin
 
 from agreements import engine
+from agreements.engine.shipment import ShipmentError
 from agreements.forms import EffectiveRateForm, MeasureAdminForm
 from agreements.models import (
     Agreement,
@@ -301,8 +302,10 @@ class RateAdmin(TimestampedAdmin):
                     hs=data["hs"],
                     on=data["date"],
                     scenario=engine.Scenario(data["scenario"]),
+                    claims=data["claims"],
+                    shipment=form.shipment(),
                 )
-            except engine.UnknownEconomy as error:
+            except (engine.UnknownEconomy, ShipmentError) as error:
                 form.add_error(error.field, str(error))
         context = {
             **self.admin_site.each_context(request),

@@ -17,6 +17,8 @@ from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
+from rest_framework.authentication import TokenAuthentication
+from rest_framework.permissions import AllowAny
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -24,7 +26,11 @@ from rest_framework.views import APIView
 
 from agreements import engine
 from agreements.api.inputs import EconomyCodeField, HSCodeField
+from agreements.engine import units
+from agreements.engine.shipment import IMPORTER_CURRENCIES, Shipment, ShipmentError
 from agreements.models.choices import MeasureBasis
+from tradeapi.api.parsers import CSVParser, CSVTable, JSONParser
+from tradeapi.api.permissions import ReadingSessionAuthentication
 from tradeapi.api.renderers import CSVRenderer
 from tradeapi.api.serializers import validate_query
 
@@ -43,6 +49,17 @@ def rate_field(help_text: str, *, allow_null: bool = False) -> serializers.Decim
         decimal_places=2,
         coerce_to_string=True,
         allow_null=allow_null,
+        help_text=help_text,
+    )
+
+
+def money_output(help_text: str) -> serializers.DecimalField:
+    """An amount of money in an answer: a decimal string with two places, or null."""
+    return serializers.DecimalField(
+        max_digits=17,
+        decimal_places=2,
+        coerce_to_string=True,
+        allow_null=True,
         help_text=help_text,
     )
 
@@ -95,7 +112,79 @@ class ShipmentQuerySerializer(serializers.Serializer[Any]):
     )
 
 
-class EffectiveQuerySerializer(ShipmentQuerySerializer):
+# Bounds that refuse typing accidents, far above any real customs entry: a value of a
+# trillion or a quantity of a trillion units is a mistake, not a shipment.
+MAX_MONEY = Decimal("1000000000000")
+MAX_QUANTITY = Decimal("1000000000000")
+CURRENCIES = ", ".join(f"{importer}: {code}" for importer, code in IMPORTER_CURRENCIES.items())
+
+
+def money_field(help_text: str) -> serializers.DecimalField:
+    return serializers.DecimalField(
+        max_digits=15,
+        decimal_places=2,
+        min_value=Decimal(0),
+        max_value=MAX_MONEY,
+        required=False,
+        coerce_to_string=True,
+        help_text=help_text,
+    )
+
+
+class UnitField(serializers.CharField):
+    """A unit of quantity as the importer's tariff prints it, in its canonical spelling."""
+
+    def to_internal_value(self, data: Any) -> str:
+        text = super().to_internal_value(data)
+        if not units.is_known(text):
+            raise serializers.ValidationError(
+                f"Unknown unit {text!r}; units that convert: {units.supported()}."
+            )
+        return units.canonical(text)
+
+
+class ShipmentFieldsSerializer(serializers.Serializer[Any]):
+    """What a customs broker knows about the goods: every field optional."""
+
+    value = money_field(
+        "Customs value of the goods in the importer's currency, up to two decimal places "
+        f"({CURRENCIES}). With it the answer gives duty amounts."
+    )
+    quantity = serializers.DecimalField(
+        max_digits=19,
+        decimal_places=6,
+        min_value=Decimal(0),
+        max_value=MAX_QUANTITY,
+        required=False,
+        coerce_to_string=True,
+        help_text="Quantity a specific duty is charged on, in `unit`; needs `unit`.",
+    )
+    unit = UnitField(
+        max_length=20,
+        required=False,
+        help_text="Unit of `quantity`, as the importer's tariff prints it: "
+        f"{units.supported()} (and spellings such as `liters`, `pcs`, `prs.`). Converts to "
+        "the duty's unit within mass, volume, count, pairs, area and length; a unit that "
+        "cannot convert to an applied duty's is a 400 naming `unit`. A duty per proof liter "
+        "needs the quantity in `pf.liter` (converting liters needs the alcoholic strength).",
+    )
+    content_value = money_field(
+        "Value of the content a `content`-basis measure taxes (the steel of a steel "
+        "derivative, the copper of a copper article), in the importer's currency; at most "
+        "`value`."
+    )
+    currency = serializers.RegexField(
+        r"^[A-Za-z]{3}$",
+        required=False,
+        help_text=f"Currency of the values, ISO 4217; must be the importer's ({CURRENCIES}): "
+        "no exchange rates are applied, another currency is a 400.",
+    )
+
+    def validate_currency(self, value: str) -> str:
+        return value.upper()
+
+
+class EffectiveQuerySerializer(ShipmentQuerySerializer, ShipmentFieldsSerializer):
     date = serializers.DateField(
         default=_today, help_text="Date of entry, YYYY-MM-DD. Defaults to today."
     )
@@ -188,6 +277,11 @@ class ComponentSerializer(serializers.Serializer[Any]):
         help_text="The preference claimed that made this measure apply; null if it applies "
         "without a claim.",
     )
+    duty_amount = money_output(
+        "For a shipment: what this measure charges, in the importer's currency, rounded "
+        "half-up to cents (an all-in measure: what it adds to reach its rate). Null without "
+        "a shipment, or when the shipment lacks what it is charged on (see `warnings`)."
+    )
 
 
 class NoticeSerializer(serializers.Serializer[Any]):
@@ -206,6 +300,14 @@ class AvailableClaimSerializer(serializers.Serializer[Any]):
     total_rate = rate_field(
         "The total the answer would give with this claim added; null if the base would be unknown.",
         allow_null=True,
+    )
+    duty_amount = money_output(
+        "For a shipment: the duty amount with this claim added; null without a shipment or "
+        "when it cannot be priced."
+    )
+    saving = money_output(
+        "For a shipment: how much less duty the claim would cost (the answer's "
+        "`duty_amount` minus this one's); null when either amount is unknown."
     )
 
 
@@ -243,14 +345,49 @@ class AnswerHeaderSerializer(serializers.Serializer[Any]):
     )
 
 
-class EffectiveRateSerializer(AnswerHeaderSerializer, DutyFieldsSerializer):
-    """The duty on one date, with its breakdown."""
+class ShipmentAnswerSerializer(serializers.Serializer[Any]):
+    """The shipment as the answer priced it, and the amounts."""
+
+    currency = serializers.CharField(
+        allow_null=True,
+        help_text="The importer's currency, which values and amounts are in (ISO 4217); "
+        "null when none is recorded for the importer.",
+    )
+    value = money_output("Customs value as given; null if not given.")
+    quantity = serializers.DecimalField(
+        max_digits=19,
+        decimal_places=6,
+        allow_null=True,
+        coerce_to_string=True,
+        help_text="Quantity as given; null if not given.",
+    )
+    unit = serializers.CharField(
+        allow_null=True, help_text="Unit of `quantity`, canonical spelling; null if not given."
+    )
+    content_value = money_output("Content value as given; null if not given.")
+    duty_amount = money_output(
+        "For a shipment (a value or a quantity given): the duty, the sum of the components' "
+        "rounded amounts; null without a shipment or when a part cannot be priced (see "
+        "`warnings`; `complete` is then false)."
+    )
+    ad_valorem_equivalent = rate_field(
+        "duty_amount / value x 100, rounded half-up to two places: the whole duty, specific "
+        "parts included, as a percentage; null without both.",
+        allow_null=True,
+    )
+
+
+class EffectiveRateSerializer(
+    AnswerHeaderSerializer, DutyFieldsSerializer, ShipmentAnswerSerializer
+):
+    """The duty on one date, with its breakdown; for a shipment, its amounts."""
 
     date = serializers.DateField(help_text="Date of entry.")
     available_claims = AvailableClaimSerializer(
         many=True,
         help_text="Each claim not made that would change this answer, with the total it "
-        "would give.",
+        "would give; for a shipment, each claim that would lower its duty, with the amount "
+        "it would give and the saving.",
     )
 
 
@@ -313,9 +450,17 @@ class RateEngineView(APIView):
             validator = cls._query_validators[cls] = cls.query_serializer_class()
         return validator
 
-    def ask(self, request: Request, answer: Callable[..., Answer], **dates: str) -> Answer:
+    def ask(
+        self,
+        request: Request,
+        answer: Callable[..., Answer],
+        extra: Callable[[dict[str, Any]], dict[str, Any]] = lambda params: {},
+        **dates: str,
+    ) -> Answer:
         """Validate the query string and ask the engine; `dates` maps the engine's date
-        arguments to parameter names. An unknown economy is a 400 naming its parameter."""
+        arguments to parameter names, `extra` gives more arguments from the parameters.
+        An unknown economy, or a shipment that cannot be priced as stated, is a 400 naming
+        its parameter."""
         params = validate_query(self.query_validator(), request.query_params)
         try:
             return answer(
@@ -325,9 +470,22 @@ class RateEngineView(APIView):
                 scenario=engine.Scenario(params["scenario"]),
                 claims=params["claim"],
                 **{argument: params[name] for argument, name in dates.items()},
+                **extra(params),
             )
-        except engine.UnknownEconomy as error:
+        except (engine.UnknownEconomy, ShipmentError) as error:
             raise serializers.ValidationError({error.field: [str(error)]}) from error
+
+
+def shipment_of(params: dict[str, Any]) -> Shipment | None:
+    """The shipment a validated query or line describes; None when it describes none."""
+    found = Shipment(
+        value=params.get("value"),
+        quantity=params.get("quantity"),
+        unit=params.get("unit"),
+        content_value=params.get("content_value"),
+        currency=params.get("currency"),
+    )
+    return found if found.priced or found.currency or found.unit else None
 
 
 def _header(result: engine.EffectiveRate | engine.Timeline, **dates: Any) -> dict[str, Any]:
@@ -370,6 +528,7 @@ def _duty_fields(duty: engine.Duty) -> dict[str, Any]:
                 "rate": _rate(c.rate),
                 "applied_rate": _rate(c.applied_rate),
                 "specific_amount": _amount(c.specific_amount),
+                "duty_amount": _money(c.duty_amount),
             }
             for c in duty.components
         ],
@@ -380,6 +539,50 @@ def _duty_fields(duty: engine.Duty) -> dict[str, Any]:
 
 def _amount(value: Decimal | None) -> str | None:
     return None if value is None else f"{value:.6f}"
+
+
+def _money(value: Decimal | None) -> str | None:
+    # Amounts are rounded to cents by the engine, so this only fixes the notation.
+    return None if value is None else f"{value:.2f}"
+
+
+def _quantity(value: Decimal | None) -> str | None:
+    return None if value is None else f"{value:.6f}"
+
+
+def _shipment_fields(result: engine.EffectiveRate) -> dict[str, Any]:
+    shipment = result.shipment or Shipment()
+    return {
+        "currency": result.currency,
+        "value": _money(shipment.value),
+        "quantity": _quantity(shipment.quantity),
+        "unit": shipment.unit,
+        "content_value": _money(shipment.content_value),
+        "duty_amount": _money(result.duty.duty_amount),
+        "ad_valorem_equivalent": _rate(result.duty.ad_valorem_equivalent),
+    }
+
+
+def effective_body(result: engine.EffectiveRate) -> dict[str, Any]:
+    """One answer of rates/effective/ as JSON (EffectiveRateSerializer): the single lookup's
+    body and each answered line of an entry."""
+    return {
+        **_header(result, date=result.date),
+        "product": _shallow(result.product) if result.product else None,
+        **_duty_fields(result.duty),
+        **_shipment_fields(result),
+        "warnings": _notices(result.warnings + result.duty.warnings),
+        "available_claims": [
+            {
+                "claim": offer.claim,
+                "title": offer.title,
+                "total_rate": _rate(offer.total_rate),
+                "duty_amount": _money(offer.duty_amount),
+                "saving": _money(offer.saving),
+            }
+            for offer in result.available_claims
+        ],
+    }
 
 
 def _notices(notices: tuple[engine.Notice, ...]) -> list[dict[str, str]]:
@@ -417,24 +620,19 @@ class EffectiveRateView(RateEngineView):
         tags=["rates"],
     )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        result = self.ask(request, engine.effective_rate, on="date")
-        header = _header(result, date=result.date)
+        result = self.ask(
+            request,
+            engine.effective_rate,
+            lambda params: {"shipment": shipment_of(params)},
+            on="date",
+        )
         if request.accepted_renderer.format == "csv":
+            header = _header(result, date=result.date)
             product = {"product_code": result.product.code if result.product else ""}
             header["claims"] = ";".join(result.claims)
             duty = replace(result.duty, warnings=result.warnings + result.duty.warnings)
-            return Response(_csv_rows({**header, **product}, duty))
-        body = {
-            **header,
-            "product": _shallow(result.product) if result.product else None,
-            **_duty_fields(result.duty),
-            "warnings": _notices(result.warnings + result.duty.warnings),
-            "available_claims": [
-                {"claim": offer.claim, "title": offer.title, "total_rate": _rate(offer.total_rate)}
-                for offer in result.available_claims
-            ],
-        }
-        return Response(body)
+            return Response(_csv_rows({**header, **product, **_shipment_fields(result)}, duty))
+        return Response(effective_body(result))
 
 
 class RateTimelineView(RateEngineView):
@@ -475,3 +673,466 @@ class RateTimelineView(RateEngineView):
             "warnings": _notices(result.warnings),
         }
         return Response(body)
+
+
+# A whole entry: rates/effective/batch/.
+
+MAX_LINES = 1000
+COMMON_CODES = {"required", "invalid", "null", "null_characters_not_allowed"}
+LINE_COLUMNS = (
+    "ref",
+    "importer",
+    "origin",
+    "hs",
+    "value",
+    "quantity",
+    "unit",
+    "content_value",
+    "currency",
+    "claims",
+)
+
+
+class LineClaimsField(serializers.ListField):
+    """Claims as a JSON list, or in a CSV cell separated by spaces, commas or semicolons."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, str):
+            data = [part for part in re.split(r"[\s,;]+", data) if part]
+        return super().to_internal_value(data)
+
+
+def claims_field(help_text: str) -> LineClaimsField:
+    return LineClaimsField(
+        child=serializers.RegexField(
+            CLAIM_INPUT_REGEX,
+            max_length=6,
+            error_messages={"invalid": "A claim is a program indicator, e.g. S, KR or A+."},
+        ),
+        required=False,
+        max_length=20,
+        help_text=help_text,
+    )
+
+
+class EntryLineSerializer(ShipmentFieldsSerializer):
+    """One line of an entry: a lookup and its shipment."""
+
+    ref = serializers.CharField(
+        max_length=64,
+        help_text="The line's reference, unique in the entry; answers and errors name it.",
+    )
+    importer = EconomyCodeField(help_text="Economy levying the duty, e.g. US.")
+    origin = EconomyCodeField(help_text="Country of origin of the goods, e.g. CN.")
+    hs = HSCodeField(help_text="HS code of the goods, 2 to 10 digits; dots and spaces ignored.")
+    claims = claims_field(
+        "Preferences this line claims, replacing the entry's `claims` (in CSV: one cell, "
+        "codes separated by spaces or semicolons); the entry's when absent."
+    )
+
+
+class EntrySerializer(serializers.Serializer[Any]):
+    """A whole entry (the JSON body of rates/effective/batch/)."""
+
+    date = serializers.DateField(
+        default=_today, help_text="Date of entry, YYYY-MM-DD, for every line. Defaults to today."
+    )
+    claims = claims_field("Preferences every line claims unless it names its own. None by default.")
+    scenario = serializers.ChoiceField(
+        choices=[(s.value, s.value) for s in engine.Scenario],
+        default=engine.Scenario.IN_FORCE.value,
+        help_text="As for rates/effective/.",
+    )
+    # Lines are validated one by one in the view, so that a bad line is refused alone.
+    lines = serializers.ListField(
+        child=serializers.DictField(),
+        min_length=1,
+        max_length=MAX_LINES,
+        help_text=f"The lines, 1 to {MAX_LINES:,}, each an object of the fields of "
+        "`EntryLine` (ref, importer, origin, hs, value, quantity, unit, content_value, "
+        "currency, claims).",
+    )
+
+
+class EntryQuerySerializer(serializers.Serializer[Any]):
+    """Query parameters of rates/effective/batch/: the entry's settings for a CSV body,
+    which has no room for them (a JSON body carries them itself and must not repeat them)."""
+
+    date = serializers.DateField(
+        required=False, help_text="For a CSV body: the date of entry; defaults to today."
+    )
+    claim = ClaimsField(
+        required=False,
+        help_text="For a CSV body: a preference every line claims unless its `claims` cell "
+        "names its own; repeatable, at most 20.",
+    )
+    scenario = serializers.ChoiceField(
+        choices=[(s.value, s.value) for s in engine.Scenario],
+        required=False,
+        help_text="For a CSV body: as for rates/effective/.",
+    )
+
+
+class EntryLineAnswerSerializer(serializers.Serializer[Any]):
+    ref = serializers.CharField(help_text="The line's reference.")
+    status = serializers.IntegerField(
+        help_text="200 when the line is answered, 400 when it is refused."
+    )
+    answer = EffectiveRateSerializer(
+        allow_null=True,
+        help_text="The line's answer, as rates/effective/ gives it; null if refused.",
+    )
+    error = serializers.JSONField(
+        allow_null=True,
+        help_text="Why the line is refused, in the standard error shape (`type`, `errors` "
+        "with `code`, `detail` and `attr` naming the line's field); null if answered.",
+    )
+
+
+class CurrencyTotalSerializer(serializers.Serializer[Any]):
+    currency = serializers.CharField(allow_null=True, help_text="ISO 4217; null if unrecorded.")
+    value = money_output("Sum of the answered lines' values in this currency.")
+    duty_amount = money_output("Sum of the answered lines' duty amounts in this currency.")
+
+
+class EntryTotalsSerializer(CurrencyTotalSerializer):
+    lines = serializers.IntegerField(help_text="Lines in the entry.")
+    answered = serializers.IntegerField(help_text="Lines answered.")
+    refused = serializers.IntegerField(help_text="Lines refused (each says why).")
+    incomplete = serializers.IntegerField(
+        help_text="Answered lines whose duty amount is not whole (see their warnings)."
+    )
+    complete = serializers.BooleanField(
+        help_text="True when every line is answered with a whole duty amount: only then are "
+        "the totals the entry's duty."
+    )
+    by_currency = CurrencyTotalSerializer(
+        many=True,
+        help_text="Totals per currency; `currency`, `value` and `duty_amount` above are null "
+        "when the lines are in more than one.",
+    )
+
+
+class EntryAnswerSerializer(serializers.Serializer[Any]):
+    """Every line's answer, in order, and the entry's totals."""
+
+    date = serializers.DateField(help_text="Date of entry.")
+    scenario = serializers.CharField(help_text="Scenario used.")
+    lines = EntryLineAnswerSerializer(many=True, help_text="One per line, in the entry's order.")
+    totals = EntryTotalsSerializer(
+        help_text="Sums over the answered lines whose duty amount is known: `value` counts "
+        "lines with a value, `duty_amount` lines with a whole amount."
+    )
+
+
+def _line_error(ref: str, errors: dict[str, Any]) -> dict[str, Any]:
+    """A refused line in the standard error shape, fields named as the line names them."""
+    flat = []
+    for field, messages in errors.items():
+        for message in messages if isinstance(messages, list) else [messages]:
+            if isinstance(message, dict):  # A nested list's errors, by position.
+                for position, inner in message.items():
+                    for text in inner:
+                        flat.append(_error_item(text, f"{field}.{position}"))
+            else:
+                flat.append(_error_item(message, field))
+    return {"ref": ref, "status": 400, "answer": None, "error": _validation(flat)}
+
+
+def _error_item(message: Any, attr: str) -> dict[str, Any]:
+    code = getattr(message, "code", "invalid") or "invalid"
+    return {"code": code, "detail": str(message), "attr": attr}
+
+
+def _validation(errors: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"type": "validation_error", "errors": errors}
+
+
+class EffectiveRateBatchView(APIView):
+    """Duty for a whole entry of up to 1,000 lines at once.
+
+    A JSON body `{"date", "claims", "scenario", "lines": [...]}`, or the lines as CSV
+    (`Content-Type: text/csv`, a header row naming some of ref, importer, origin, hs, value,
+    quantity, unit, content_value, currency, claims; then `date`, `claim` and `scenario` go
+    in the query string). Every line is answered as rates/effective/ would answer it, or
+    refused alone with its error naming its `ref` and field; the totals sum the answered
+    lines. `format=csv` (or `Accept: text/csv`) answers one row per line. It only reads:
+    anyone may call it.
+    """
+
+    parser_classes = [JSONParser, CSVParser]
+    renderer_classes = [JSONRenderer, CSVRenderer]
+    authentication_classes = [TokenAuthentication, ReadingSessionAuthentication]
+    # It only reads, so anyone may call it, as anyone may read (API.md).
+    permission_classes = [AllowAny]
+    # What the entry itself can be refused for (the lines' own errors are in the answer).
+    validation_errors: ClassVar[dict[str, set[str]]] = {
+        **{
+            name: {*COMMON_CODES, *field.default_error_messages}
+            for name, field in {
+                **EntryQuerySerializer().fields,
+                **EntrySerializer().fields,
+            }.items()
+        },
+        "claims.INDEX": {"invalid", "max_length", "blank", *COMMON_CODES},
+        "lines.INDEX": {"not_a_dict", "null"},
+        "lines.INDEX.ref": {"invalid"},
+        "header": {"invalid"},
+        "non_field_errors": {"invalid"},
+    }
+    _validators: ClassVar[dict[str, serializers.Serializer[Any]]] = {}
+
+    @classmethod
+    def validator(cls, name: str, serializer: type[serializers.Serializer[Any]]) -> Any:
+        # Built once and reused, as RateEngineView.query_validator explains.
+        if name not in cls._validators:
+            cls._validators[name] = serializer()
+        return cls._validators[name]
+
+    @extend_schema(
+        operation_id="rates_effective_batch",
+        parameters=[EntryQuerySerializer],
+        request={"application/json": EntrySerializer, "text/csv": OpenApiTypes.STR},
+        responses={
+            200: EntryAnswerSerializer,
+            (200, "text/csv"): OpenApiResponse(
+                OpenApiTypes.STR,
+                description="The same answer as CSV, one row per line (refused lines with "
+                "their error).",
+            ),
+        },
+        tags=["rates"],
+    )
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        query = validate_query(self.validator("query", EntryQuerySerializer), request.query_params)
+        if isinstance(request.data, CSVTable):
+            entry = self._csv_entry(request.data, query)
+        else:
+            if set(query) & {"date", "claim", "scenario"}:
+                raise serializers.ValidationError(
+                    dict.fromkeys(
+                        set(query) & {"date", "claim", "scenario"},
+                        "Give it in the JSON body, not the query string.",
+                    )
+                )
+            entry = self.validator("entry", EntrySerializer).run_validation(request.data)
+        on, scenario = entry["date"], engine.Scenario(entry["scenario"])
+        refs = check_refs(entry["lines"])
+        lines = answer_entry(
+            entry["lines"], refs=refs, on=on, claims=entry.get("claims", []), scenario=scenario
+        )
+        body = {
+            "date": on,
+            "scenario": scenario.value,
+            "lines": lines,
+            "totals": entry_totals(lines),
+        }
+        if request.accepted_renderer.format == "csv":
+            return Response([csv_answer(line) for line in lines])
+        for line in lines:
+            if line["answer"] is not None:
+                line["answer"] = effective_body(line["answer"])
+        return Response(body)
+
+    def _csv_entry(self, table: CSVTable, query: dict[str, Any]) -> dict[str, Any]:
+        problem = header_problem(table.header)
+        if problem:
+            raise serializers.ValidationError({"header": problem})
+        if not table.rows:
+            raise serializers.ValidationError({"lines": "The CSV has no lines."})
+        if len(table.rows) > MAX_LINES:
+            raise serializers.ValidationError(
+                {
+                    "lines": f"An entry has at most {MAX_LINES:,} lines; this one has "
+                    f"{len(table.rows):,}."
+                }
+            )
+        rows = [csv_line(row) for row in table.rows]
+        return {
+            "date": query.get("date") or _today(),
+            "claims": query.get("claim", []),
+            "scenario": query.get("scenario", engine.Scenario.IN_FORCE.value),
+            "lines": rows,
+        }
+
+
+def header_problem(header: list[str]) -> str | None:
+    """What is wrong with a CSV entry's header row, or None."""
+    unknown = [name for name in header if name not in LINE_COLUMNS]
+    missing = [name for name in ("ref", "importer", "origin", "hs") if name not in header]
+    problems = []
+    if unknown:
+        problems.append(f"unknown columns: {', '.join(unknown)}")
+    if missing:
+        problems.append(f"missing columns: {', '.join(missing)}")
+    if len(set(header)) != len(header):
+        problems.append("a column is repeated")
+    if not problems:
+        return None
+    return (
+        f"The CSV header has {'; '.join(problems)}. Columns: {', '.join(LINE_COLUMNS)} "
+        "(ref, importer, origin and hs required)."
+    )
+
+
+def csv_line(row: dict[str, Any]) -> dict[str, Any]:
+    """A CSV row as a line: an empty cell is an absent field, as JSON would leave it out."""
+    return {k: v.strip() for k, v in row.items() if isinstance(v, str) and v.strip()}
+
+
+def answer_entry(
+    raw_lines: list[dict[str, Any]],
+    *,
+    refs: list[str],
+    on: dt.date,
+    claims: list[str],
+    scenario: engine.Scenario,
+) -> list[dict[str, Any]]:
+    """Every line validated alone and answered by one batched engine call, in order: each
+    `{"ref", "status", "answer", "error"}` with the engine's result (not yet JSON) or the
+    line's error in the standard shape. The batch view and `price_entry` share it."""
+    line_validator = EffectiveRateBatchView.validator("line", EntryLineSerializer)
+    slots: list[dict[str, Any] | int] = []
+    asked: list[engine.Line] = []
+    for ref, raw in zip(refs, raw_lines, strict=True):
+        try:
+            params = line_validator.run_validation(raw)
+        except serializers.ValidationError as error:
+            slots.append(_line_error(ref, error.detail))  # type: ignore[arg-type]
+            continue
+        slots.append(len(asked))
+        asked.append(
+            engine.Line(
+                importer=params["importer"],
+                origin=params["origin"],
+                hs=params["hs"],
+                claims=tuple(params.get("claims", claims)),
+                shipment=shipment_of(params),
+            )
+        )
+    results = engine.effective_rates(asked, on=on, scenario=scenario)
+    lines = []
+    for ref, slot in zip(refs, slots, strict=True):
+        if isinstance(slot, dict):
+            lines.append(slot)
+            continue
+        result = results[slot]
+        if isinstance(result, engine.LineError):
+            lines.append(_line_error(ref, {result.field: [result.message]}))
+        else:
+            lines.append({"ref": ref, "status": 200, "answer": result, "error": None})
+    return lines
+
+
+def check_refs(lines: list[dict[str, Any]]) -> list[str]:
+    """Every line's ref; an entry whose lines cannot be told apart is refused whole."""
+    refs: list[str] = []
+    errors: dict[str, Any] = {}
+    seen: dict[str, int] = {}
+    for index, line in enumerate(lines):
+        ref = line.get("ref")
+        if ref is None or (isinstance(ref, str) and not ref.strip()):
+            errors[f"lines.{index}.ref"] = "Every line needs a `ref`."
+            continue
+        if not isinstance(ref, str | int) or isinstance(ref, bool):
+            errors[f"lines.{index}.ref"] = "A `ref` is a string."
+            continue
+        text = str(ref).strip()
+        if len(text) > 64:
+            errors[f"lines.{index}.ref"] = "A `ref` has at most 64 characters."
+        elif text in seen:
+            errors[f"lines.{index}.ref"] = f"`ref` {text!r} is also line {seen[text]}'s."
+        else:
+            seen[text] = index
+        refs.append(text)
+    if errors:
+        raise serializers.ValidationError(errors)
+    return refs
+
+
+def entry_totals(lines: list[dict[str, Any]]) -> dict[str, Any]:
+    answered = [line["answer"] for line in lines if line["answer"] is not None]
+    by_currency: dict[str | None, list[Decimal]] = {}
+    for result in answered:
+        sums = by_currency.setdefault(result.currency, [Decimal(0), Decimal(0)])
+        if result.shipment is not None and result.shipment.value is not None:
+            sums[0] += result.shipment.value
+        if result.duty.duty_amount is not None:
+            sums[1] += result.duty.duty_amount
+    incomplete = sum(1 for result in answered if not _whole(result))
+    currencies = [
+        {"currency": currency, "value": _money(value), "duty_amount": _money(duty)}
+        for currency, (value, duty) in sorted(by_currency.items(), key=lambda i: i[0] or "")
+    ]
+    single = currencies[0] if len(currencies) == 1 else None
+    return {
+        "currency": single["currency"] if single else None,
+        "value": single["value"] if single else None,
+        "duty_amount": single["duty_amount"] if single else None,
+        "lines": len(lines),
+        "answered": len(answered),
+        "refused": len(lines) - len(answered),
+        "incomplete": incomplete,
+        "complete": incomplete == 0 and len(answered) == len(lines),
+        "by_currency": currencies,
+    }
+
+
+def _whole(result: engine.EffectiveRate) -> bool:
+    return result.duty.priced and result.duty.complete and result.duty.duty_amount is not None
+
+
+def csv_answer(line: dict[str, Any]) -> dict[str, Any]:
+    """One line of an entry's answer as a CSV row (CSV_LINE_COLUMNS)."""
+    result: engine.EffectiveRate | None = line["answer"]
+    row: dict[str, Any] = dict.fromkeys(CSV_LINE_COLUMNS, "")
+    row.update(ref=line["ref"], status=line["status"])
+    if result is None:
+        errors = line["error"]["errors"]
+        row["error_field"] = ";".join(str(e["attr"]) for e in errors)
+        row["error"] = " ".join(e["detail"] for e in errors)
+        return row
+    row.update(
+        importer=result.importer,
+        origin=result.origin,
+        hs=result.hs,
+        product_code=result.product.code if result.product else "",
+        claims=";".join(result.claims),
+        **{k: "" if v is None else v for k, v in _shipment_fields(result).items()},
+        base_rate=_rate(result.duty.base_rate) or "",
+        additional_rate=_rate(result.duty.additional_rate),
+        total_rate=_rate(result.duty.total_rate) or "",
+        complete=_whole(result) if result.duty.priced else result.duty.complete,
+        warnings=";".join(n.code.value for n in result.warnings + result.duty.warnings),
+        components=";".join(
+            f"{c.program}={_money(c.duty_amount) if c.duty_amount is not None else c.applied_rate}"
+            for c in result.duty.components
+        ),
+    )
+    return row
+
+
+CSV_LINE_COLUMNS = (
+    "ref",
+    "status",
+    "importer",
+    "origin",
+    "hs",
+    "product_code",
+    "claims",
+    "currency",
+    "value",
+    "quantity",
+    "unit",
+    "content_value",
+    "base_rate",
+    "additional_rate",
+    "total_rate",
+    "duty_amount",
+    "ad_valorem_equivalent",
+    "complete",
+    "warnings",
+    "components",
+    "error_field",
+    "error",
+)

@@ -21,6 +21,11 @@ urlpatterns = [
     # Before the router, so `effective` and `timeline` are not read as rate ids.
     path("rates/effective/", engine.EffectiveRateView.as_view(), name="rate-effective"),
     path("rates/timeline/", engine.RateTimelineView.as_view(), name="rate-timeline"),
+    path(
+        "rates/effective/batch/",
+        engine.EffectiveRateBatchView.as_view(),
+        name="rate-effective-batch",
+    ),
     path("changes/", ChangesView.as_view(), name="changes"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),

@@ -29,10 +29,19 @@ claims would change it (`available_claims`: one more decision per claim code the
 name), and what it knows of the question (the code is not in the importer's tariff, no
 measures or no data for the dates: loaded by query 1).
 
+With a shipment (`shipment.Shipment`: value, quantity and unit, content value) every
+component is priced in the importer's currency (`shipment`: exact Decimals, half-up to cents
+per component, the total their sum; `units`: the conversions that exist); the base is then
+the applied base measure with the lowest duty amount, and `available_claims` lists the
+claims that would lower it, with the saving. `batch.effective_rates` answers a whole entry
+with a fixed number of queries, each line decided by the same `lookup.answer`.
+
 Modules: `results` (the answer's dataclasses), `rules` (the rules, pure Python), `lookup`
-(the queries and the two entry points); the SQL itself is in `queries`.
+(the queries and the two entry points), `batch` (many lookups at once), `shipment` and
+`units` (the money path); the SQL itself is in `queries`.
 """
 
+from agreements.engine.batch import Line, LineError, effective_rates
 from agreements.engine.lookup import effective_rate, timeline
 from agreements.engine.results import (
     AvailableClaim,
@@ -53,6 +62,8 @@ __all__ = [
     "Component",
     "Duty",
     "EffectiveRate",
+    "Line",
+    "LineError",
     "Notice",
     "Period",
     "ProductRef",
@@ -61,5 +72,6 @@ __all__ = [
     "UnknownEconomy",
     "WarningCode",
     "effective_rate",
+    "effective_rates",
     "timeline",
 ]

@@ -28,6 +28,7 @@ from agreements.engine.rules import (
     counted_statuses,
     decide,
 )
+from agreements.engine.shipment import Shipment, check, importer_currency
 from agreements.validators import hs_prefixes
 
 
@@ -148,6 +149,7 @@ def load(
         ) in periods
     )
     return Context(
+        importer=importer,
         origin=origin,
         memberships=memberships,
         candidates=candidates,
@@ -221,13 +223,18 @@ def effective_rate(
     on: dt.date,
     scenario: Scenario = Scenario.IN_FORCE,
     claims: Iterable[str] = (),
+    shipment: Shipment | None = None,
 ) -> EffectiveRate:
     """The duty on `on`. Codes must be normalised (upper case, HS digits only) by the caller;
-    `claims` are the preferences the shipment claims (case-insensitive).
+    `claims` are the preferences the shipment claims (case-insensitive); with a `shipment`
+    (a value or a quantity) the answer prices every component.
 
-    Raises UnknownEconomy when the importer or the origin is not a known economy.
+    Raises UnknownEconomy when the importer or the origin is not a known economy, and
+    ShipmentError when the shipment cannot be priced as stated (another currency than the
+    importer's, a unit that does not convert to an applied duty's).
     """
-    claimed = frozenset(claim.strip().upper() for claim in claims)
+    if shipment is not None:
+        check(importer, shipment)
     context = load(
         importer=importer,
         origin=origin,
@@ -237,18 +244,36 @@ def effective_rate(
         end=on + dt.timedelta(days=1) if on < dt.date.max else None,
         scenario=scenario,
     )
-    duty = decide(context, on, claimed)
+    return answer(context, hs=hs, on=on, scenario=scenario, claims=claims, shipment=shipment)
+
+
+def answer(
+    context: Context,
+    *,
+    hs: str,
+    on: dt.date,
+    scenario: Scenario,
+    claims: Iterable[str],
+    shipment: Shipment | None,
+) -> EffectiveRate:
+    """Decide one lookup from its loaded context: the single lookup and every line of an
+    entry (agreements.engine.batch) end here, so they cannot answer differently."""
+    claimed = frozenset(claim.strip().upper() for claim in claims)
+    duty = decide(context, on, claimed, shipment)
+    titles = _claim_titles(context)
     return EffectiveRate(
-        importer=importer,
-        origin=origin,
+        importer=context.importer,
+        origin=context.origin,
         hs=hs,
         date=on,
         scenario=scenario,
         product=context.product,
         duty=duty,
         claims=tuple(sorted(claimed)),
-        available_claims=available_claims(context, on, claimed, duty, _claim_titles(context)),
+        available_claims=available_claims(context, on, claimed, duty, titles, shipment),
         warnings=context.warnings,
+        shipment=shipment if shipment is not None and shipment.priced else None,
+        currency=importer_currency(context.importer),
     )
 
 

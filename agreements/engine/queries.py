@@ -231,3 +231,124 @@ def as_decimal(value: Any) -> Decimal:
     if isinstance(value, Decimal):
         return value
     return Decimal(str(value)).quantize(Decimal("0.01"))
+
+
+# An entry's queries: the same tables and rules as the three above, for many lookups at once
+# (agreements.engine.batch). Each is one statement whatever the number of lines; the lists
+# of codes are bounded by the entry's size limit.
+
+
+def entry_economies_sql(
+    *, codes: Sequence[str], start: dt.date, end: dt.date
+) -> tuple[str, list[Any]]:
+    """The economies named with their memberships and, for each, whether it has a tariff,
+    any measure, and a rate period overlapping [start, end) (query 1's flags, per code)."""
+    sql = (
+        f"SELECT e.code, m.bloc_id, m.joined_on, m.left_on, "
+        f"EXISTS (SELECT 1 FROM {TARIFF_LINE} t WHERE t.importer_id = e.code), "
+        f"EXISTS (SELECT 1 FROM {MEASURE} x WHERE x.importer_id = e.code), "
+        f"EXISTS (SELECT 1 FROM {RATE} r INNER JOIN {MEASURE} y ON y.id = r.measure_id "
+        f"WHERE y.importer_id = e.code AND r.valid_from < %s "
+        f"AND (r.valid_to IS NULL OR r.valid_to > %s)) "
+        f"FROM {ECONOMY} e LEFT OUTER JOIN {MEMBERSHIP} m ON m.member_id = e.code "
+        f"WHERE e.code IN ({_placeholders(codes)})"
+    )
+    return sql, [end, start, *codes]
+
+
+def entry_tariff_lines_sql(
+    *,
+    importers: Sequence[str],
+    prefixes: Sequence[str],
+    codes: Sequence[str],
+    start: dt.date,
+    end: dt.date,
+) -> tuple[str, list[Any]]:
+    """Tariff lines in force during [start, end) that are a prefix of a line's code (the most
+    specific known line, with its description), and the codes asked that some line lies
+    under (whether the code is in the tariff: `description` null).
+
+    "Lies under" is asked per code length, `substr(code, 1, n) IN (...)`, one pass over the
+    importer's lines: a thousand `code >= x AND code < x:` ranges OR-ed together made
+    PostgreSQL plan and scan for longer than the statement timeout.
+    """
+    by_length: dict[int, list[str]] = {}
+    for code in codes:
+        by_length.setdefault(len(code), []).append(code)
+    dates = "valid_from < %s AND (valid_to IS NULL OR valid_to > %s)"
+    importer_list = _placeholders(importers)
+    under = " OR ".join(
+        f"SUBSTR(code, 1, {length}) IN ({_placeholders(group)})"
+        for length, group in sorted(by_length.items())
+    )
+    sql = (
+        f"SELECT importer_id, code, description, valid_from FROM {TARIFF_LINE} "
+        f"WHERE importer_id IN ({importer_list}) AND {dates} "
+        f"AND code IN ({_placeholders(prefixes)}) "
+        f"UNION ALL "
+        f"SELECT DISTINCT importer_id, code, NULL, CAST(NULL AS DATE) FROM ("
+        f"SELECT importer_id, code FROM {TARIFF_LINE} "
+        f"WHERE importer_id IN ({importer_list}) AND {dates} AND ({under})) lines"
+    )
+    params: list[Any] = [*importers, end, start, *prefixes, *importers, end, start]
+    for _, group in sorted(by_length.items()):
+        params.extend(group)
+    return sql, params
+
+
+def entry_products_sql(prefixes: Sequence[str]) -> tuple[str, list[Any]]:
+    """The HS nomenclature's lines among the lines' prefixes."""
+    return (
+        f"SELECT code, description FROM {PRODUCT} WHERE code IN ({_placeholders(prefixes)})",
+        list(prefixes),
+    )
+
+
+def entry_candidates_sql(
+    *,
+    importers: Sequence[str],
+    origins: Sequence[str],
+    prefixes: Sequence[str],
+    statuses: Sequence[str],
+    start: dt.date,
+    end: dt.date,
+) -> tuple[str, list[Any]]:
+    """Query 2 for every line at once: the periods of measures of the entry's importers, on
+    its origins (and every bloc they belonged to) or all origins, covering all goods or one
+    of the lines' prefixes. Which line each matches is decided in Python from the products
+    query below; `scoped` says whether the measure names products at all."""
+    prefix_list = _placeholders(prefixes)
+    sql = (
+        f"SELECT r.id, r.rate, r.valid_from, r.valid_to, r.status, m.id, m.title, "
+        f"m.legal_basis, m.instrument, m.program, m.kind, m.origin_id, a.slug, "
+        f"m.claim, m.waived_by, m.yields_to, m.basis, r.expression, r.specific_amount, "
+        f"r.specific_currency, r.specific_unit, m.importer_id, "
+        f"EXISTS (SELECT 1 FROM {MEASURE_PRODUCTS} p WHERE p.measure_id = m.id) AS scoped "
+        f"FROM {RATE} r INNER JOIN {MEASURE} m ON m.id = r.measure_id "
+        f"LEFT OUTER JOIN {AGREEMENT} a ON a.id = m.agreement_id "
+        f"WHERE m.importer_id IN ({_placeholders(importers)}) "
+        f"AND (m.origin_id IS NULL OR m.origin_id IN ({_placeholders(origins)})) "
+        f"AND r.status IN ({_placeholders(statuses)}) "
+        f"AND r.valid_from < %s AND (r.valid_to IS NULL OR r.valid_to > %s) "
+        # The scoped measures are found from the products (an index on product_id, the
+        # subquery hashed once), not by probing every measure of the importer with thousands
+        # of prefixes, which is what an EXISTS per measure cost at a thousand lines.
+        f"AND (m.id IN (SELECT p.measure_id FROM {MEASURE_PRODUCTS} p "
+        f"WHERE p.product_id IN ({prefix_list})) "
+        f"OR NOT EXISTS (SELECT 1 FROM {MEASURE_PRODUCTS} p WHERE p.measure_id = m.id))"
+    )
+    params = [*importers, *origins, *statuses, end, start, *prefixes]
+    return sql, params
+
+
+def entry_scopes_sql(measure_ids: Sequence[int], prefixes: Sequence[str]) -> tuple[str, list[Any]]:
+    """The candidates' products and excluded products among the lines' prefixes: `1` for a
+    product in scope, `0` for an excluded one."""
+    ids, codes = _placeholders(measure_ids), _placeholders(prefixes)
+    sql = (
+        f"SELECT measure_id, product_id, 1 FROM {MEASURE_PRODUCTS} "
+        f"WHERE measure_id IN ({ids}) AND product_id IN ({codes}) "
+        f"UNION ALL SELECT measure_id, product_id, 0 FROM {EXCLUDED_PRODUCTS} "
+        f"WHERE measure_id IN ({ids}) AND product_id IN ({codes})"
+    )
+    return sql, [*measure_ids, *prefixes, *measure_ids, *prefixes]

@@ -6,6 +6,10 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from agreements.engine.shipment import Shipment
 
 
 class Scenario(StrEnum):
@@ -33,6 +37,11 @@ class WarningCode(StrEnum):
     PRODUCT_NOT_IN_TARIFF = "product_not_in_tariff"
     NO_MEASURES_FOR_IMPORTER = "no_measures_for_importer"
     OUTSIDE_DATA_PERIOD = "outside_data_period"
+    # A shipment's duty amount is not whole: what is missing to price a part.
+    VALUE_MISSING = "value_missing"
+    QUANTITY_MISSING = "quantity_missing"
+    CONTENT_VALUE_MISSING = "content_value_missing"
+    CURRENCY_MISMATCH = "currency_mismatch"
 
 
 @dataclass(frozen=True)
@@ -74,6 +83,9 @@ class Component:
     specific_unit: str | None
     basis: str
     claim: str | None
+    # For a shipment: what the component charges, in the importer's currency (two places,
+    # half-up); None when the shipment lacks what it is charged on, or no shipment was given.
+    duty_amount: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -88,6 +100,11 @@ class Duty:
     # measure or an unknown base; `warnings` says which.
     complete: bool = True
     warnings: tuple[Notice, ...] = ()
+    # For a shipment (`priced`): the sum of the components' amounts, None when one is
+    # unknown; and that amount as a percentage of the value.
+    priced: bool = False
+    duty_amount: Decimal | None = None
+    ad_valorem_equivalent: Decimal | None = None
 
     @property
     def base_known(self) -> bool:
@@ -101,6 +118,9 @@ class AvailableClaim:
     claim: str
     title: str
     total_rate: Decimal | None
+    # For a shipment: the duty amount the claim would give, and how much less that is.
+    duty_amount: Decimal | None = None
+    saving: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -119,6 +139,9 @@ class EffectiveRate:
     # About the question rather than the duty: the code is not in the importer's tariff, no
     # data covers the date, the importer has no measures at all.
     warnings: tuple[Notice, ...] = ()
+    shipment: Shipment | None = None
+    # The importer's currency, which every amount is in; None when none is recorded.
+    currency: str | None = None
 
 
 @dataclass(frozen=True)

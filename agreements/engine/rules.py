@@ -20,6 +20,14 @@ from agreements.engine.results import (
     Scenario,
     WarningCode,
 )
+from agreements.engine.shipment import (
+    Priced,
+    Shipment,
+    ShipmentError,
+    ad_valorem_equivalent,
+    money,
+    price,
+)
 from agreements.models.choices import MeasureBasis, MeasureKind, RateStatus
 
 ZERO = Decimal("0.00")
@@ -79,6 +87,7 @@ class Context:
     candidates: tuple[Candidate, ...]
     product: ProductRef | None
     warnings: tuple[Notice, ...] = ()
+    importer: str = ""
 
 
 def counted_statuses(scenario: Scenario) -> list[str]:
@@ -88,35 +97,67 @@ def counted_statuses(scenario: Scenario) -> list[str]:
     return [RateStatus.IN_FORCE]
 
 
-def decide(context: Context, on: dt.date, claims: frozenset[str] = frozenset()) -> Duty:
+def decide(
+    context: Context,
+    on: dt.date,
+    claims: frozenset[str] = frozenset(),
+    shipment: Shipment | None = None,
+) -> Duty:
     """Apply the rules to the candidates loaded in `context`, for the single date `on` and
-    the preferences the shipment claims."""
+    the preferences the shipment claims; with a `shipment` (a value or a quantity), price
+    every component too.
+
+    Raises ShipmentError when the shipment's unit cannot convert to an applied duty's.
+    """
     applied = _applied(context, on, claims)
     bases = [c for c in applied if c.kind == MeasureKind.BASE]
-    # The lowest base is the one the importer charges (rule 2). A specific part makes a base
-    # dearer than the same ad valorem rate without one; equal duties go to the program
-    # first by slug: content, not ids, decides, so the answer does not depend on the order
-    # the measures were written.
-    base = min(bases, key=_base_order) if bases else None
+    priced = shipment is not None and shipment.priced
+    amounts: dict[int, Priced] = {}
+    if priced:
+        assert shipment is not None
+        for candidate in applied:
+            amounts[candidate.rate_id] = _price(context, candidate, shipment)
+    base = _choose_base(bases, amounts if priced else None)
     base_rate = base.rate if base is not None else None
+    base_amount = amounts[base.rate_id].amount if priced and base is not None else None
+    value = shipment.value if shipment is not None else None
+    # An all-in measure over a specific or compound base tops up to its rate by the base's
+    # ad valorem equivalent (API.md): the base's amount as a share of the value, exactly.
+    base_equivalent = base_amount * 100 / value if base_amount is not None and value else None
 
     components: list[Component] = []
     additional = ZERO
+    missing: list[Notice] = []
+    total: Decimal | None = ZERO
     for candidate in applied:
+        amount: Decimal | None = None
         if candidate.kind == MeasureKind.BASE:
             if candidate is not base:
-                continue  # A higher base rate is not charged (rule 2).
+                continue  # A higher base is not charged (rule 2).
             applied_rate = candidate.rate
         elif candidate.kind == MeasureKind.ALL_IN and base_rate is not None:
-            applied_rate = max(ZERO, candidate.rate - base_rate)
+            if priced and base_equivalent is not None:
+                applied_rate = max(ZERO, candidate.rate - base_equivalent)
+            else:
+                applied_rate = max(ZERO, candidate.rate - base_rate)
         else:
             applied_rate = candidate.rate
         if candidate.kind != MeasureKind.BASE and candidate.basis == MeasureBasis.VALUE:
             # A content-basis duty is on part of the value only: listed, not added (rule 5).
             additional += applied_rate
-        components.append(_component(candidate, applied_rate))
+        if priced:
+            amount, notices = _component_amount(candidate, amounts, base, base_amount, value)
+            missing.extend(notices)
+            total = None if total is None or amount is None else total + amount
+        components.append(_component(candidate, applied_rate, amount))
 
-    warnings = _duty_warnings(base, components)
+    if priced:
+        if base is None:
+            total = None
+        warnings = _priced_warnings(base, missing)
+    else:
+        total = None
+        warnings = _duty_warnings(base, components)
     return Duty(
         base_rate=cents(base_rate) if base_rate is not None else None,
         additional_rate=cents(additional),
@@ -124,13 +165,94 @@ def decide(context: Context, on: dt.date, claims: frozenset[str] = frozenset()) 
         components=tuple(components),
         complete=not warnings,
         warnings=warnings,
+        priced=priced,
+        duty_amount=total,
+        ad_valorem_equivalent=ad_valorem_equivalent(total, value) if priced else None,
     )
 
 
+def _price(context: Context, candidate: Candidate, shipment: Shipment) -> Priced:
+    return price(
+        importer=context.importer,
+        rate=candidate.rate,
+        specific_amount=candidate.specific_amount,
+        specific_currency=candidate.specific_currency or None,
+        specific_unit=candidate.specific_unit or None,
+        basis=candidate.basis,
+        title=candidate.title,
+        shipment=shipment,
+    )
+
+
+def _choose_base(bases: list[Candidate], amounts: dict[int, Priced] | None) -> Candidate | None:
+    """Rule 2. For a shipment whose every base can be priced, the lowest duty amount is the
+    base (a specific duty may cost less than an ad valorem one at this quantity); otherwise
+    the lowest rate, a specific part making a base dearer than the same rate without one.
+    Equal duties go to the program first by slug: content, not ids, decides, so the answer
+    does not depend on the order the measures were written."""
+    if not bases:
+        return None
+    if amounts is not None:
+        priced = [(amounts[c.rate_id].amount, c) for c in bases]
+        if all(amount is not None for amount, _ in priced):
+            return min(priced, key=lambda pair: (pair[0], *_base_order(pair[1])))[1]
+    return min(bases, key=_base_order)
+
+
+def _component_amount(
+    candidate: Candidate,
+    amounts: dict[int, Priced],
+    base: Candidate | None,
+    base_amount: Decimal | None,
+    value: Decimal | None,
+) -> tuple[Decimal | None, tuple[Notice, ...]]:
+    """A component's amount in cents, or None with what is missing."""
+    if candidate.kind == MeasureKind.ALL_IN and base is not None:
+        own = amounts[candidate.rate_id]
+        if own.amount is None:
+            return None, own.missing
+        if base_amount is None:
+            return None, amounts[base.rate_id].missing
+        # Tops the duty up to its own: max(0, rate x value - base amount), exactly.
+        return money(max(ZERO, own.amount - base_amount)), ()
+    own = amounts[candidate.rate_id]
+    if own.amount is None:
+        return None, own.missing
+    return money(own.amount), ()
+
+
+def _priced_warnings(base: Candidate | None, missing: list[Notice]) -> tuple[Notice, ...]:
+    """For a shipment, the warnings say what stops the amount being whole; the percentage's
+    own caveats (a specific part, a content basis) are priced, so they no longer apply."""
+    warnings: list[Notice] = []
+    if base is None:
+        warnings.append(
+            Notice(
+                WarningCode.BASE_UNKNOWN,
+                "No base (MFN or claimed preferential) rate is known for this product on "
+                "this date: the duty amount is unknown.",
+            )
+        )
+    seen: set[Notice] = set()
+    for notice in missing:
+        if notice not in seen:
+            seen.add(notice)
+            warnings.append(notice)
+    return tuple(warnings)
+
+
 def available_claims(
-    context: Context, on: dt.date, claims: frozenset[str], duty: Duty, titles: dict[str, str]
+    context: Context,
+    on: dt.date,
+    claims: frozenset[str],
+    duty: Duty,
+    titles: dict[str, str],
+    shipment: Shipment | None = None,
 ) -> tuple[AvailableClaim, ...]:
-    """Each claim not yet made that would change the answer, with the total it would give.
+    """Each claim not yet made that would change the answer, with the total it would give;
+    for a priced shipment, each claim that would lower its duty, with the amount it would
+    give and the saving (a claim whose amount cannot be known but that changes the answer is
+    offered without them).
 
     The codes to try are those the candidates name (a measure's `claim`, or a `waived_by`),
     so a lookup decides once more per code that could matter, never for every program of
@@ -143,13 +265,28 @@ def available_claims(
         codes.update(candidate.waived_by)
     offers = []
     for code in sorted(codes - claims):
-        other = decide(context, on, claims | {code})
-        if other.components != duty.components:
-            offers.append(
-                AvailableClaim(
-                    claim=code, title=titles.get(code, code), total_rate=other.total_rate
-                )
+        try:
+            other = decide(context, on, claims | {code}, shipment)
+        except ShipmentError:
+            # The claim brings in a duty the quantity's unit cannot price: it cannot be
+            # offered with an amount, and the answer without it stands.
+            continue
+        if other.components == duty.components:
+            continue
+        saving = None
+        if duty.priced and duty.duty_amount is not None and other.duty_amount is not None:
+            if other.duty_amount >= duty.duty_amount:
+                continue  # Changes the answer but would not lower the duty.
+            saving = duty.duty_amount - other.duty_amount
+        offers.append(
+            AvailableClaim(
+                claim=code,
+                title=titles.get(code, code),
+                total_rate=other.total_rate,
+                duty_amount=other.duty_amount,
+                saving=saving,
             )
+        )
     return tuple(offers)
 
 
@@ -279,7 +416,9 @@ def _end(candidate: Candidate) -> dt.date:
     return dt.date.max if candidate.valid_to is None else candidate.valid_to
 
 
-def _component(candidate: Candidate, applied_rate: Decimal) -> Component:
+def _component(
+    candidate: Candidate, applied_rate: Decimal, duty_amount: Decimal | None = None
+) -> Component:
     return Component(
         measure=candidate.measure,
         rate_id=candidate.rate_id,
@@ -300,6 +439,7 @@ def _component(candidate: Candidate, applied_rate: Decimal) -> Component:
         specific_unit=candidate.specific_unit or None,
         basis=candidate.basis,
         claim=candidate.claim or None,
+        duty_amount=duty_amount,
     )
 
 

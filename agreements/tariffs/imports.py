@@ -49,7 +49,7 @@ from agreements.models.choices import (
     ProductLevel,
     RateStatus,
 )
-from agreements.tariffs import bulk
+from agreements.tariffs import bulk, preferences
 from agreements.tariffs.duties import Duty, Form, parse_duty
 
 Progress = Callable[[Iterable[Any], str], Iterable[Any]]
@@ -594,6 +594,8 @@ def import_hts_editions(
     mfn: dict[str, WantedMeasure] = {}
     # (country, Column 2 text, codes) -> the editions' periods and their values
     col2: dict[str, WantedMeasure] = {}
+    # The Special column's preferential base measures (agreements.tariffs.preferences).
+    pref: dict[str, WantedMeasure] = {}
     products: dict[str, str] = {}
     names = dict(Economy.objects.filter(code__in=COLUMN2_COUNTRIES).values_list("code", "name"))
     with bulk.unlogged_queries():
@@ -624,6 +626,20 @@ def import_hts_editions(
                 names=names,
                 summary=summary,
             )
+            preferences.want_measures(
+                (
+                    preferences.Line(code=row.code[:8], line=row.line, special=row.special)
+                    for row in rows
+                    if row.general and row.code[:2] not in NOT_GOODS_CHAPTERS
+                ),
+                valid_from=item.valid_from,
+                valid_to=item.valid_to,
+                locator=locator,
+                source_id=source.pk,
+                wanted=pref,
+                make=WantedMeasure,
+                rate_values=_rate_values,
+            )
         _ensure_products(products, summary=summary, stamp=stamp, reason=HTS_REASON)
         _sync_measures(
             owned=Q(importer_id="US", program=US_PROGRAM, slug__regex=r"^us-mfn-[0-9]{8}$"),
@@ -636,6 +652,14 @@ def import_hts_editions(
         _sync_measures(
             owned=Q(importer_id="US", program=US_PROGRAM, slug__startswith="us-col2-"),
             wanted=col2,
+            periods=periods,
+            summary=summary,
+            stamp=stamp,
+            reason=HTS_REASON,
+        )
+        _sync_measures(
+            owned=Q(importer_id="US", slug__startswith=preferences.SLUG_PREFIX),
+            wanted=pref,
             periods=periods,
             summary=summary,
             stamp=stamp,

@@ -292,6 +292,7 @@ OTHER_ROUTES = {
     "agreement-timeline": "tests/api/test_facts.py, test_timeline_costs_a_fixed_number_of_queries",
     "rate-effective": "tests/engine/test_api.py",
     "rate-timeline": "tests/engine/test_api.py",
+    "rate-effective-batch": "tests/engine/test_shipment_api.py",
     "changes": "tests/api/test_audit.py",
     "schema": "tests/api/test_schema.py",
     "swagger-ui": "tests/api/test_schema.py",

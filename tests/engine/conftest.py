@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from agreements.models import Measure
+from agreements.models import Measure, Product, Rate
 from tests import factories
 
 IMPORTER, ORIGIN, OTHER, BLOC = "XA", "XB", "XC", "XE"
@@ -48,3 +48,61 @@ def make_measure(
         excluded_products=excluded_products,
         excluded_origins=excluded_origins,
     )
+
+
+def make_product(code: str) -> Product:
+    """An HS line (and its parents) with a synthetic description."""
+    parent = None
+    for length in range(2, len(code) + 1, 2):
+        parent, _ = Product.objects.get_or_create(
+            code=code[:length],
+            defaults={
+                "level": {2: "chapter", 4: "heading", 6: "subheading"}.get(length, "national"),
+                "description": f"Test {code[:length]}",
+                "parent": parent,
+            },
+        )
+    assert parent is not None
+    return parent
+
+
+def make_duty(
+    text: str,
+    *,
+    kind: str = "base",
+    program: str = "mfn",
+    origin: str | None = None,
+    products: Sequence[str] = (),
+    claim: str = "",
+    waived_by: Sequence[str] = (),
+    basis: str = "value",
+    valid_from: str = "2025-01-01",
+    valid_to: str | None = None,
+    importer: str = IMPORTER,
+) -> Measure:
+    """A measure whose one period is the duty `text` as a tariff prints it ("4.4¢/kg",
+    "$1.104/kg + 14.9%", "Free", "25%"), read into its parts by the tariff parser."""
+    from agreements.tariffs.duties import parse_duty
+
+    duty = parse_duty(text)
+    assert duty.reducible, f"{text!r} is not an ad valorem and/or specific duty"
+    measure = make_measure(
+        rates=[], kind=kind, program=program, origin=origin, importer=importer, products=()
+    )
+    measure.claim = claim
+    measure.waived_by = list(waived_by)
+    measure.basis = basis
+    measure.save()
+    measure.products.set([make_product(code) for code in products])
+    specific = duty.specific
+    Rate.objects.create(
+        measure=measure,
+        rate=duty.ad_valorem,
+        expression=text,
+        specific_amount=specific.amount if specific else None,
+        specific_currency=specific.currency if specific else "",
+        specific_unit=specific.unit if specific else "",
+        valid_from=dt.date.fromisoformat(valid_from),
+        valid_to=dt.date.fromisoformat(valid_to) if valid_to else None,
+    )
+    return measure

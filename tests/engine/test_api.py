@@ -48,6 +48,14 @@ def test_effective_rate_full_body(client: CheckedClient) -> None:
         "complete": True,
         "warnings": [],
         "available_claims": [],
+        # No shipment was described: the importer's currency, and no amounts.
+        "currency": "USD",
+        "value": None,
+        "quantity": None,
+        "unit": None,
+        "content_value": None,
+        "duty_amount": None,
+        "ad_valorem_equivalent": None,
     }
     fentanyl = components[1]
     del fentanyl["measure"], fentanyl["rate_id"]
@@ -69,6 +77,7 @@ def test_effective_rate_full_body(client: CheckedClient) -> None:
         "specific_unit": None,
         "basis": "value",
         "claim": None,
+        "duty_amount": None,
     }
     assert [c["instrument"] for c in components] == [
         "Tariff schedule, general column",

@@ -126,7 +126,9 @@ def test_lines_products_and_base_measures(tmp_path: Path) -> None:
     assert (product.level, product.parent_id) == (ProductLevel.NATIONAL, "010129")
     assert product.description == "Live horses, asses, mules and hinnies: Horses: Other"
 
-    assert (summary.lines.created, summary.measures.created, summary.rates.created) == (6, 16, 16)
+    # 4 MFN, 12 Column 2 (3 texts x 4 countries), 1 preferential (AU free on two lines; A+
+    # and BH are not generated: agreements.tariffs.preferences).
+    assert (summary.lines.created, summary.measures.created, summary.rates.created) == (6, 17, 17)
     assert summary.products_created == 4
 
 
@@ -151,7 +153,7 @@ def test_a_second_run_changes_nothing_and_says_so(tmp_path: Path) -> None:
     summary = load(path)
     assert not summary.changed
     assert (summary.lines.unchanged, summary.measures.unchanged, summary.rates.unchanged) == (
-        6, 16, 16,
+        6, 17, 17,
     )  # fmt: skip
     assert [model.history.count() for model in audited] == before
 
@@ -233,7 +235,7 @@ def test_the_command_reads_gzip_and_reports(tmp_path: Path) -> None:
     )  # fmt: skip
     text = out.getvalue()
     assert "tariff lines: 6 added, 0 changed, 0 removed, 0 unchanged" in text
-    assert "measures:     16 added" in text
+    assert "measures:     17 added" in text
     assert "[multi_part] 15¢ each + 2.3% + 0.8¢/jewel" in text
     assert "unparsed duties: 0" in text
     assert TariffLine.objects.get(code="01012900").note == "usitc/hts_test.csv line 6"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from drf_spectacular.authentication import SessionScheme
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 from drf_standardized_errors.openapi import AutoSchema as StandardizedErrorsAutoSchema
@@ -23,6 +24,14 @@ COMMON_QUERY_CODES = {
 }
 
 
+class ReadingSessionScheme(SessionScheme):
+    """The session cookie of views that read over POST (no CSRF token needed); a name of
+    its own, since the schema gives each authentication class one."""
+
+    target_class = "tradeapi.api.permissions.ReadingSessionAuthentication"
+    name = "cookieAuthNoCsrf"
+
+
 class AutoSchema(StandardizedErrorsAutoSchema):
     """drf-standardized-errors' schema, documenting the 400s it cannot see by itself, read
     from what the view declares, so a new viewset needs no error decorators:
@@ -32,7 +41,9 @@ class AutoSchema(StandardizedErrorsAutoSchema):
     - a list's `page`, `page_size`, `ordering` and `search`;
     - date parameters declared with `extend_schema` (`as_of`): a malformed date;
     - capped lists in request bodies: related keys (MAX_RELATED) and nested lists with a
-      `max_length` (a round's delegates), which the library does not read from list fields.
+      `max_length` (a round's delegates), which the library does not read from list fields;
+    - what a view validates by hand and declares as `validation_errors` (field: codes), such
+      as a body accepted in several formats.
     """
 
     def _get_extra_validation_errors(self) -> dict[str, set[str]]:
@@ -42,6 +53,9 @@ class AutoSchema(StandardizedErrorsAutoSchema):
 
         def add(name: str, *codes: str) -> None:
             errors.setdefault(name, set()).update(codes)
+
+        for name, codes in getattr(self.view, "validation_errors", {}).items():
+            add(name, *codes)
 
         query_serializer = getattr(self.view, "query_serializer_class", None)
         if query_serializer is not None and self.method == "GET":
@@ -70,6 +84,15 @@ class AutoSchema(StandardizedErrorsAutoSchema):
                     if getattr(field, "max_length", None) is not None:
                         add(f"{name}.non_field_errors", "max_length")
         return errors
+
+    def _determine_fields_with_error_codes(self) -> Any:
+        # A body accepted in several formats is declared per media type, which the library
+        # cannot read fields from; such a view declares its errors (`validation_errors`).
+        if self.method in ("PUT", "PATCH", "POST") and isinstance(
+            self.get_request_serializer(), dict
+        ):
+            return []
+        return super()._determine_fields_with_error_codes()
 
     def _should_add_error_response(self, responses: dict[str, Any], status_code: str) -> bool:
         if status_code == "412":
@@ -101,6 +124,8 @@ class AutoSchema(StandardizedErrorsAutoSchema):
         # Every read refuses a query parameter it does not know (KnownParametersFilter, and
         # the query serializers of computed views).
         if self.method == "GET" or getattr(self.view, "query_serializer_class", None):
+            return True
+        if getattr(self.view, "validation_errors", None):
             return True
         return bool(super()._should_add_validation_error_response())
 
