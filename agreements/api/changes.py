@@ -123,7 +123,12 @@ class ChangesView(APIView):
 
     query_serializer_class = ChangesQuerySerializer
 
-    @extend_schema(parameters=[ChangesQuerySerializer], responses=ChangesPageSerializer)
+    @extend_schema(
+        operation_id="listChanges",
+        summary="List changes to the data, oldest first",
+        parameters=[ChangesQuerySerializer],
+        responses=ChangesPageSerializer,
+    )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         query = ChangesQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)

@@ -212,6 +212,8 @@ def test_ordering_on_natural_keys(anonymous: Any) -> None:
         ("/api/v1/sources/", {"ordering": "\x00"}, "ordering"),
         ("/api/v1/rates/", {"page": "0"}, "page"),
         ("/api/v1/rates/", {"page_size": "-5"}, "page_size"),
+        ("/api/v1/rates/", {"page_size": "501"}, "page_size"),
+        ("/api/v1/rates/", {"page_size": "last"}, "page_size"),
         ("/api/v1/measures/", {"importer": "USA"}, "importer"),
         ("/api/v1/rounds/", {"from": "2025-13-01"}, "from"),
     ],
