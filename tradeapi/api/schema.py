@@ -16,7 +16,7 @@ from rest_framework import permissions, serializers
 
 from tradeapi.api.errors import ConflictAsError
 from tradeapi.api.permissions import ReadAnyoneWriteEditors
-from tradeapi.api.serializers import BoundedManyRelatedField
+from tradeapi.api.serializers import MAX_RELATED, BoundedManyRelatedField
 
 # Codes every query parameter can produce besides its field's own (DRF's CharField refuses
 # NUL and surrogate characters; our code fields add `invalid` from their regex validators).
@@ -152,6 +152,25 @@ class AutoSchema(StandardizedErrorsAutoSchema):
             # reader sees, such as the actors of the changes feed).
             auths.append({})
         return auths
+
+    # --- Bodies -----------------------------------------------------------------------
+
+    def _map_serializer_field(
+        self, field: Any, direction: Direction, bypass_extensions: bool = False
+    ) -> dict[str, Any]:
+        """Lists in a body carry the bounds their fields enforce: related keys at most
+        MAX_RELATED and, where an empty list is refused (every record cites a source), at
+        least one; nested lists their `max_length` (a round's delegates)."""
+        schema: dict[str, Any] = super()._map_serializer_field(field, direction, bypass_extensions)
+        if direction != "request" or schema.get("type") != "array":
+            return schema
+        if isinstance(field, BoundedManyRelatedField):
+            schema["maxItems"] = MAX_RELATED
+        elif getattr(field, "max_length", None) is not None:
+            schema["maxItems"] = field.max_length
+        if getattr(field, "allow_empty", True) is False:
+            schema["minItems"] = 1
+        return schema
 
     # --- Which errors -----------------------------------------------------------------
 
