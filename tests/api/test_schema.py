@@ -149,3 +149,12 @@ def test_a_read_with_bad_credentials_is_the_documented_401(anonymous: Client) ->
     response = anonymous.get("/api/v1/sources/")
     assert response.status_code == 401
     assert response.json()["errors"][0]["code"] == "authentication_failed"
+
+
+def test_lists_in_bodies_carry_the_bounds_their_fields_enforce() -> None:
+    schemas = _document()["components"]["schemas"]
+    sources = schemas["AgreementRequest"]["properties"]["sources"]
+    assert (sources["minItems"], sources["maxItems"]) == (1, 1000)
+    assert "minItems" not in schemas["AgreementRequest"]["properties"]["parties"]
+    assert schemas["NegotiationRoundRequest"]["properties"]["delegates"]["maxItems"] == 200
+    assert "maxItems" not in schemas["Agreement"]["properties"]["sources"]  # Answers: no cap.
