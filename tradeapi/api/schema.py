@@ -135,7 +135,8 @@ class AutoSchema(StandardizedErrorsAutoSchema):
         if action in ACTION_VERBS:
             template = ACTION_VERBS[action][1]
             return template.format(plural=plural, singular=singular, a=article)
-        return f"Get {article} {singular}'s {action.replace('_', ' ')}"
+        verb = "Get" if self.method == "GET" else self.method.capitalize()
+        return f"{verb} {article} {singular}'s {action.replace('_', ' ')}"
 
     # --- Who may call it --------------------------------------------------------------
 
