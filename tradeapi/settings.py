@@ -306,6 +306,51 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
+    # Relative: the API answers on the host that serves this document, wherever it is deployed.
+    "SERVERS": [{"url": "/", "description": "The host serving this document."}],
+    # One tag per resource, in the order Redoc and Swagger UI list them.
+    "TAGS": [
+        {
+            "name": "rate-engine",
+            "description": "The duty on a product from an origin entering an importer on a "
+            "date, with the measures behind it, and how it changed over a period.",
+        },
+        {
+            "name": "agreements",
+            "description": "Deals, truces, frameworks and arrangements, their extensions, "
+            "status as of a date, and timeline of events.",
+        },
+        {
+            "name": "rounds",
+            "description": "Negotiation rounds: where and when, who led each side, outcome.",
+        },
+        {
+            "name": "commitments",
+            "description": "Investment, purchase, market-access and export-control pledges.",
+        },
+        {
+            "name": "measures",
+            "description": "Tariff measures: one duty set by one legal instrument for an "
+            "importer, origins and products.",
+        },
+        {
+            "name": "rates",
+            "description": "Dated rate periods of measures (also as CSV).",
+        },
+        {
+            "name": "economies",
+            "description": "Countries (ISO 3166-1) and blocs with dated memberships; read-only.",
+        },
+        {
+            "name": "products",
+            "description": "The HS nomenclature: chapters, headings, subheadings; read-only.",
+        },
+        {"name": "sources", "description": "Documents the facts were taken from."},
+        {
+            "name": "changes",
+            "description": "Every write to the data as a feed, for clients keeping a copy.",
+        },
+    ],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
@@ -338,9 +383,11 @@ SPECTACULAR_SETTINGS = {
     },
     "POSTPROCESSING_HOOKS": [
         "drf_standardized_errors.openapi_hooks.postprocess_schema_enums",
+        "tradeapi.api.schema.share_validation_errors",
         "tradeapi.api.schema.index_attrs_as_patterns",
         "tradeapi.api.schema.describe_generated_parts",
         "tradeapi.api.schema.document_unknown_parameters",
+        "tradeapi.api.schema.finish_for_clients",
     ],
 }
 

@@ -124,7 +124,12 @@ class ChangesView(APIView):
 
     query_serializer_class = ChangesQuerySerializer
 
-    @extend_schema(parameters=[ChangesQuerySerializer], responses=ChangesPageSerializer)
+    @extend_schema(
+        operation_id="listChanges",
+        summary="List changes to the data, oldest first",
+        parameters=[ChangesQuerySerializer],
+        responses=ChangesPageSerializer,
+    )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         params = validate_query(ChangesQuerySerializer(), request.query_params)
         size = params["page_size"]

@@ -614,10 +614,11 @@ class EffectiveRateView(RateEngineView):
     query_serializer_class = EffectiveQuerySerializer
 
     @extend_schema(
-        operation_id="rates_effective",
+        operation_id="getEffectiveRate",
+        summary="Get the duty on a date, and why",
         parameters=[EffectiveQuerySerializer],
         responses={200: EffectiveRateSerializer, (200, "text/csv"): CSV_RESPONSE},
-        tags=["rates"],
+        tags=["rate-engine"],
     )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         result = self.ask(
@@ -647,10 +648,11 @@ class RateTimelineView(RateEngineView):
     query_serializer_class = TimelineQuerySerializer
 
     @extend_schema(
-        operation_id="rates_timeline",
+        operation_id="getRateTimeline",
+        summary="Get how the duty changed over a period",
         parameters=[TimelineQuerySerializer],
         responses={200: TimelineSerializer, (200, "text/csv"): CSV_RESPONSE},
-        tags=["rates"],
+        tags=["rate-engine"],
     )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         result = self.ask(request, engine.timeline, start="start", end="end")

@@ -1,12 +1,13 @@
 // A short client written against the generated types: if a field it uses disappears from
 // docs/openapi.yaml, `npm run check` (tsc --strict) fails, and so does CI.
-import type { components, paths } from "./schema";
+import type { components, operations, paths } from "./schema";
 
 type Agreement = components["schemas"]["Agreement"];
 type Rate = components["schemas"]["Rate"];
 type EffectiveRate = components["schemas"]["EffectiveRate"];
-type AgreementQuery = NonNullable<paths["/api/v1/agreements/"]["get"]["parameters"]["query"]>;
-type EffectiveQuery = paths["/api/v1/rates/effective/"]["get"]["parameters"]["query"];
+type AgreementQuery = NonNullable<operations["listAgreements"]["parameters"]["query"]>;
+type EffectiveQuery = operations["getEffectiveRate"]["parameters"]["query"];
+type EffectiveRateRefused = components["schemas"]["GetEffectiveRateValidationError"];
 
 const BASE = "http://127.0.0.1:8000";
 
@@ -47,7 +48,12 @@ export function describeRatePeriod(period: Rate): string {
 
 export async function effectiveRate(params: EffectiveQuery): Promise<EffectiveRate> {
   const response = await fetch(`${BASE}/api/v1/rates/effective/?${query(params)}`);
-  return (await response.json()) as EffectiveRate;
+  if (response.status === 400) {
+    const refused = (await response.json()) as EffectiveRateRefused;
+    throw new Error(refused.errors.map((e) => `${e.attr}: ${e.detail}`).join("; "));
+  }
+  return (await response.json()) as
+    operations["getEffectiveRate"]["responses"][200]["content"]["application/json"];
 }
 
 export function explain(rate: EffectiveRate): string {

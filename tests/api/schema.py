@@ -51,6 +51,8 @@ def assert_matches_schema(
             responses = operation["responses"]
             response = responses.get(str(status))
             assert response is not None, f"{method} {path}: {status} is not documented"
+            if "$ref" in response:  # A shared answer (components/responses).
+                response = _document()["components"]["responses"][response["$ref"].split("/")[-1]]
             if content_type != "application/json":
                 assert content_type in response.get("content", {}), (
                     f"{method} {path}: {content_type} is not documented"

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 import yaml
+from django.test import Client
 
 from agreements.api.urls import router
 from tests.api.schema import SCHEMA_FILE
@@ -217,6 +218,8 @@ def test_ordering_on_natural_keys(anonymous: Any) -> None:
         ("/api/v1/sources/", {"ordering": "\x00"}, "ordering"),
         ("/api/v1/rates/", {"page": "0"}, "page"),
         ("/api/v1/rates/", {"page_size": "-5"}, "page_size"),
+        ("/api/v1/rates/", {"page_size": "501"}, "page_size"),
+        ("/api/v1/rates/", {"page_size": "last"}, "page_size"),
         ("/api/v1/measures/", {"importer": "USA"}, "importer"),
         ("/api/v1/rounds/", {"from": "2025-13-01"}, "from"),
     ],
@@ -234,3 +237,12 @@ def test_unknown_urls_under_api_are_json_404(anonymous: Any) -> None:
         response = anonymous.get(path)
         assert response.status_code == 404
         assert response.json()["type"] == "client_error"
+
+
+def test_a_write_to_an_unknown_url_is_a_json_404_without_a_csrf_cookie(db: Any) -> None:
+    # A token client sends no CSRF cookie; a key the router cannot match (not an id) must
+    # still get the JSON 404, not Django's HTML CSRF page.
+    client = Client(enforce_csrf_checks=True)
+    response = client.patch("/api/v1/sources/1.5e-7/", "{}", content_type="application/json")
+    assert response.status_code == 404
+    assert response.json()["errors"][0]["code"] == "not_found"

@@ -41,3 +41,120 @@ def test_the_schema_and_docs_are_served_without_a_cdn(client: Client) -> None:
         assert "/static/drf_spectacular_sidecar/" in html
         assert "cdn." not in html
         assert "unpkg" not in html
+
+
+def _document() -> dict[str, Any]:
+    document: dict[str, Any] = yaml.safe_load(SCHEMA_FILE.read_text())
+    return document
+
+
+def _operations() -> list[tuple[str, str, dict[str, Any]]]:
+    return [
+        (method, path, operation)
+        for path, item in _document()["paths"].items()
+        for method, operation in item.items()
+    ]
+
+
+def _responses(operation: dict[str, Any]) -> dict[str, Any]:
+    """An operation's answers by status, shared ones (`$ref`) resolved."""
+    shared = _document()["components"]["responses"]
+    return {
+        status: shared[answer["$ref"].rsplit("/", 1)[-1]] if "$ref" in answer else answer
+        for status, answer in operation["responses"].items()
+    }
+
+
+def test_reads_need_no_credentials_and_writes_do() -> None:
+    for method, path, operation in _operations():
+        schemes = operation["security"]
+        assert {"tokenAuth": []} in schemes, f"{method} {path}"
+        assert ({} in schemes) == (method == "get"), f"{method} {path}"
+
+
+def test_operations_document_only_the_errors_they_can_answer() -> None:
+    for method, path, operation in _operations():
+        statuses = set(operation["responses"])
+        where = f"{method.upper()} {path}"
+        assert "405" not in statuses, where  # A documented method is never refused.
+        if method == "get":
+            assert not statuses & {"403", "409", "412", "413", "415"}, where
+            schema = _responses(operation).get("400", {}).get("content", {})
+            assert "ParseErrorResponse" not in repr(schema), where
+        else:
+            assert {"401", "403", "413", "415"} <= statuses or method == "delete", where
+    agreements = _document()["paths"]["/api/v1/agreements/{slug}/"]
+    assert "412" in agreements["patch"]["responses"]
+    assert "400" not in agreements["delete"]["responses"]  # No body to refuse.
+
+
+def test_operations_have_ids_summaries_and_described_tags() -> None:
+    document = _document()
+    tags = {tag["name"]: tag["description"] for tag in document["tags"]}
+    ids = [operation["operationId"] for _, _, operation in _operations()]
+    assert len(ids) == len(set(ids))
+    for method, path, operation in _operations():
+        assert operation["operationId"][0].islower(), operation["operationId"]
+        assert "_" not in operation["operationId"], operation["operationId"]
+        assert operation.get("summary"), f"{method} {path}"
+        assert len(operation["tags"]) == 1
+        assert tags.get(operation["tags"][0]), f"{method} {path}"
+    paths = document["paths"]
+    assert paths["/api/v1/agreements/"]["get"]["operationId"] == "listAgreements"
+    assert paths["/api/v1/agreements/{slug}/"]["get"]["operationId"] == "getAgreement"
+    assert paths["/api/v1/agreements/{slug}/"]["put"]["operationId"] == "replaceAgreement"
+    assert paths["/api/v1/agreements/{slug}/"]["patch"]["operationId"] == "updateAgreement"
+    timeline = paths["/api/v1/agreements/{slug}/timeline/"]["get"]
+    assert timeline["operationId"] == "getAgreementTimeline"
+    assert timeline["summary"] == "Get an agreement's timeline"
+    assert paths["/api/v1/rounds/"]["get"]["summary"] == "List negotiation rounds"
+    assert paths["/api/v1/rates/effective/"]["get"]["operationId"] == "getEffectiveRate"
+    assert paths["/api/v1/rates/effective/"]["get"]["tags"] == ["rate-engine"]
+    assert paths["/api/v1/changes/"]["get"]["operationId"] == "listChanges"
+
+
+def test_errors_share_their_components() -> None:
+    document = _document()
+    names = set(document["components"]["schemas"])
+    # No component is named after one operation's generated id, nor numbered apart.
+    assert not [n for n in names if n.endswith("ErrorComponent") or "ErrorResponse400" in n]
+    text = {
+        f"{method} {path}": repr(_responses(operation)) for method, path, operation in _operations()
+    }
+    sources = document["components"]["schemas"]["SourceValidationError"]
+    assert "TitleFieldError" in repr(sources)
+    writes = [k for k in text if k.startswith(("post", "put", "patch")) and "sources" in k]
+    assert len(writes) == 3
+    assert all("SourceValidationError" in text[k] for k in writes)
+    lists = document["components"]["schemas"]["ListSourcesValidationError"]
+    assert "PageParameterError" in repr(lists)
+    assert "ListSourcesPageParameterError" not in names
+    # The same 404 is written once and referred to.
+    assert document["components"]["responses"]["NotFound"]["content"]
+
+
+def test_page_size_is_bounded_and_page_links_point_at_this_api() -> None:
+    document = _document()
+    for _, path, operation in _operations():
+        for parameter in operation.get("parameters", []):
+            if parameter["name"] == "page_size":
+                assert parameter["schema"]["minimum"] == 1, path
+                assert parameter["schema"]["maximum"] == 500, path
+    page = document["components"]["schemas"]["PaginatedAgreementList"]["properties"]
+    assert page["next"]["example"].endswith("/api/v1/agreements/?page=3")
+
+
+def test_a_read_with_bad_credentials_is_the_documented_401(anonymous: Client) -> None:
+    anonymous.credentials(HTTP_AUTHORIZATION="Token not-a-token")  # type: ignore[attr-defined]
+    response = anonymous.get("/api/v1/sources/")
+    assert response.status_code == 401
+    assert response.json()["errors"][0]["code"] == "authentication_failed"
+
+
+def test_lists_in_bodies_carry_the_bounds_their_fields_enforce() -> None:
+    schemas = _document()["components"]["schemas"]
+    sources = schemas["AgreementRequest"]["properties"]["sources"]
+    assert (sources["minItems"], sources["maxItems"]) == (1, 1000)
+    assert "minItems" not in schemas["AgreementRequest"]["properties"]["parties"]
+    assert schemas["NegotiationRoundRequest"]["properties"]["delegates"]["maxItems"] == 200
+    assert "maxItems" not in schemas["Agreement"]["properties"]["sources"]  # Answers: no cap.
