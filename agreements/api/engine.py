@@ -892,7 +892,8 @@ class EffectiveRateBatchView(APIView):
         return cls._validators[name]
 
     @extend_schema(
-        operation_id="rates_effective_batch",
+        operation_id="priceEntry",
+        summary="Price a whole entry: the duty on each line and the totals",
         parameters=[EntryQuerySerializer],
         request={"application/json": EntrySerializer, "text/csv": OpenApiTypes.STR},
         responses={
@@ -903,7 +904,7 @@ class EffectiveRateBatchView(APIView):
                 "their error).",
             ),
         },
-        tags=["rates"],
+        tags=["rate-engine"],
     )
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         query = validate_query(self.validator("query", EntryQuerySerializer), request.query_params)

@@ -153,6 +153,8 @@ class AutoSchema(StandardizedErrorsAutoSchema):
 
     def _reads_anonymously(self) -> bool:
         view_permissions = self.view.get_permissions()
+        if all(isinstance(permission, permissions.AllowAny) for permission in view_permissions):
+            return True  # A read over POST, such as pricing a whole entry.
         return self.method in permissions.SAFE_METHODS and all(
             isinstance(permission, ANONYMOUS_READS) for permission in view_permissions
         )
