@@ -22,7 +22,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from agreements import engine
-from agreements.api.inputs import EconomyCodeField, HSCodeField
+from agreements.api.inputs import DateField, EconomyCodeField, HSCodeField
 from tradeapi.api.renderers import CSVRenderer
 
 # Query parameters and answers.
@@ -62,15 +62,13 @@ class ShipmentQuerySerializer(serializers.Serializer[Any]):
 
 
 class EffectiveQuerySerializer(ShipmentQuerySerializer):
-    date = serializers.DateField(
-        default=_today, help_text="Date of entry, YYYY-MM-DD. Defaults to today."
-    )
+    date = DateField(default=_today, help_text="Date of entry, YYYY-MM-DD. Defaults to today.")
 
 
 class TimelineQuerySerializer(ShipmentQuerySerializer):
     # `from` is a Python keyword, so the fields are declared under other names and renamed.
-    start = serializers.DateField(help_text="First day of the timeline, YYYY-MM-DD.")
-    end = serializers.DateField(
+    start = DateField(help_text="First day of the timeline, YYYY-MM-DD.")
+    end = DateField(
         help_text="First day after the timeline, YYYY-MM-DD; after `from`, within 50 years."
     )
 
