@@ -14,6 +14,7 @@ import itertools
 from typing import Any
 from urllib.parse import urlencode
 
+from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -305,6 +306,8 @@ class RateInline(PlainWords, admin.TabularInline):
     formset = RateInlineFormSet
     extra = 0
     fields = ["rate", "valid_from", "valid_to", "status", "note"]
+    # Two lines per note: the full-size box would push each period onto a screen of its own.
+    formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 2})}}
 
 
 @admin.register(Measure)
