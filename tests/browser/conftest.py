@@ -14,6 +14,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from playwright.sync_api import (
+    ConsoleMessage,
+    Error,
+    Page,
+    Request,
+    Response,
+    Route,
+    sync_playwright,
+)
 
 INSTALL = "install it (Debian: apt-get install chromium) or set CHROMIUM to its path"
 
@@ -46,13 +55,11 @@ class Visit:
 
 
 @pytest.fixture
-def browser_page(live_server: Any) -> Iterator[tuple[Any, Visit]]:
+def browser_page(live_server: Any) -> Iterator[tuple[Page, Visit]]:
     """A page in a fresh browser whose every request outside the live server is recorded
     and refused. Function-scoped: Playwright's sync API runs an event loop in this thread,
     during which Django refuses database calls, so tests set up their records first."""
     executable = chromium()
-    from playwright.sync_api import sync_playwright
-
     visit = Visit(origin=live_server.url)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
@@ -67,7 +74,7 @@ def browser_page(live_server: Any) -> Iterator[tuple[Any, Visit]]:
         )
         context = browser.new_context(viewport={"width": 1280, "height": 900})
 
-        def route(route: Any) -> None:
+        def route(route: Route) -> None:
             if route.request.url.startswith(visit.origin):
                 route.continue_()
             else:
@@ -77,23 +84,30 @@ def browser_page(live_server: Any) -> Iterator[tuple[Any, Visit]]:
         page = context.new_page()
         page.set_default_timeout(60_000)
 
-        def on_request(request: Any) -> None:
-            if request.url.startswith(("http:", "https:", "ws:", "wss:")) and not (
-                request.url.startswith(visit.origin)
-            ):
+        def on_request(request: Request) -> None:
+            web = request.url.startswith(("http:", "https:", "ws:", "wss:"))
+            if web and not request.url.startswith(visit.origin):
                 visit.external.append(request.url)
 
-        def on_response(response: Any) -> None:
+        def on_request_failed(request: Request) -> None:
+            visit.failed.append(f"failed {request.url}")
+
+        def on_response(response: Response) -> None:
             if response.status >= 400:
                 visit.failed.append(f"{response.status} {response.url}")
 
+        def on_console(message: ConsoleMessage) -> None:
+            # Refused content (a Content-Security-Policy violation) is reported here too.
+            if message.type == "error":
+                visit.errors.append(message.text)
+
+        def on_page_error(error: Error) -> None:
+            visit.errors.append(str(error))
+
         page.on("request", on_request)
-        page.on("requestfailed", lambda request: visit.failed.append(f"failed {request.url}"))
+        page.on("requestfailed", on_request_failed)
         page.on("response", on_response)
-        page.on("pageerror", lambda error: visit.errors.append(str(error)))
-        page.on(
-            "console",
-            lambda message: message.type == "error" and visit.errors.append(message.text),
-        )
+        page.on("console", on_console)
+        page.on("pageerror", on_page_error)
         yield page, visit
         browser.close()
