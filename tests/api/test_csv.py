@@ -150,3 +150,5 @@ def test_all_rows_is_capped_and_csv_only(
     assert as_json.status_code == 400
     assert as_json.json()["errors"][0]["attr"] == "all"
     assert anonymous.get(RATES, {"all": "yes", "format": "csv"}).status_code == 400
+    # A list without CSV ignores it, as any parameter it does not take.
+    assert anonymous.get("/api/v1/agreements/", {"all": "true"}).status_code == 200

@@ -46,7 +46,8 @@ class PageNumberPagination(pagination.PageNumberPagination):
             raw = request.query_params.get(name)
             if raw is not None and raw != "last" and (not raw.isdigit() or int(raw) < 1):
                 raise serializers.ValidationError({name: ["Enter a positive whole number."]})
-        self.every_row = self._wants_every_row(request)
+        # Lists without CSV neither take nor document `all`: it is an unknown parameter there.
+        self.every_row = offers_csv(view) and self._wants_every_row(request)
         if self.every_row:
             self.request = request
             self.total: int = queryset.count()
