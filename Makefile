@@ -7,8 +7,8 @@ PY     := $(VENV)/bin/python
 PORT   ?= 8000
 SCHEMA := docs/openapi.yaml
 
-.PHONY: run serve test fuzz lint format schema schema-check schema-lint python-client-check \
-	frontend-check install seed superuser clean
+.PHONY: run serve test chromium fuzz lint format schema schema-check schema-lint \
+	python-client-check frontend-check install seed superuser clean
 
 # Reinstall only when the dependency list changes.
 $(VENV)/.installed: pyproject.toml
@@ -36,8 +36,19 @@ serve: install
 	DEBUG=0 $(VENV)/bin/gunicorn tradeapi.wsgi --bind 127.0.0.1:$(PORT) --workers $(WORKERS) \
 		--access-logfile - --forwarded-allow-ips "$${FORWARDED_ALLOW_IPS:-127.0.0.1}"
 
-test: install
+test: install chromium
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The browser tests (tests/browser) drive the system's Chromium. As root it is installed
+# from Debian; otherwise they are skipped with this reason (with CI=true a missing browser
+# fails them instead).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	else \
+		echo "No Chromium: the browser tests will be skipped (sudo apt-get install chromium to run them)." >&2; \
+	fi
 
 # Schemathesis against the live app (gunicorn, DEBUG off) from docs/openapi.yaml, writes
 # included; fixed seed and example count. Uses DATABASE_URL if set, else a temporary SQLite.

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import itertools
 from typing import Any
+from urllib.parse import urlencode
 
+from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -22,6 +24,7 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path
 from django.utils import timezone
+from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
 from agreements import engine
@@ -41,19 +44,89 @@ from agreements.models import (
     Source,
     TariffLine,
 )
-from agreements.models.choices import RateStatus
+from agreements.models.choices import MeasureKind, RateStatus
+
+# The admin's home leads with the duty calculator (agreements/templates/admin/agreements/).
+admin.site.index_template = "admin/agreements/index.html"
 
 TIMESTAMPS = ("created_at", "updated_at")
+RelatedOnly = admin.RelatedOnlyFieldListFilter
+UNTIL = "until (not including)"
+# Every date a period ends on is the first day it no longer applies (half-open periods).
+UNTIL_HELP = "The first day it no longer applies. Leave empty if it has no end."
+
+# Labels and help texts in plain words for staff. The models' help texts also document the
+# API, where naming values such as `in_force` is right; here staff see the words instead.
+PLAIN_WORDS: dict[tuple[type[models.Model], str], tuple[str | None, str]] = {
+    (Economy, "kind"): (None, "A country, or a bloc such as the EU whose members share tariffs."),
+    (BlocMembership, "left_on"): ("left on (not a member from)", UNTIL_HELP),
+    (Agreement, "expires_on"): (
+        "expires on (first day no longer in force)",
+        "As first agreed; later extensions are entered below and take precedence.",
+    ),
+    (Extension, "expires_on"): ("new expiry (first day no longer in force)", ""),
+    (Measure, "kind"): (
+        None,
+        "Base rate: the normal or preferential duty. Additional duty: added on top of the "
+        "base. All-in ceiling: raises the total to its own rate when the total is lower.",
+    ),
+    (Measure, "products"): (
+        None,
+        "HS codes covered, each with every longer code under it. Leave empty for all goods.",
+    ),
+    (Measure, "excluded_products"): (None, "HS codes left out of the goods covered."),
+    (Rate, "rate"): ("rate (%)", "Duty as a percentage of the goods' value: 25 means 25%."),
+    (Rate, "valid_from"): ("from", "The first day the rate applies."),
+    (Rate, "valid_to"): (UNTIL, UNTIL_HELP),
+    (Rate, "status"): (
+        None,
+        "In force: counted in the duty. Announced: counted only when asking about announced "
+        "rates too. Suspended: never counted.",
+    ),
+    (Commitment, "amount"): (
+        None,
+        "Money pledged, in the currency below: 550000000000 for $550 billion.",
+    ),
+    (Commitment, "currency"): (
+        None,
+        "Three-letter currency code such as USD; leave empty when no money is pledged.",
+    ),
+    (Commitment, "quantity"): (None, "Quantity pledged, in the unit below."),
+    (Commitment, "unit"): (None, "Unit of the quantity, e.g. tonnes or aircraft."),
+}
 
 
-class TimestampedAdmin(SimpleHistoryAdmin):
+class PlainWords:
+    """Model admin or inline mixin: PLAIN_WORDS' labels and help texts on its form fields."""
+
+    def formfield_for_dbfield(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)  # type: ignore[misc]
+        words = PLAIN_WORDS.get((db_field.model, db_field.name))
+        if field is not None and words is not None:
+            label, help_text = words
+            if label is not None:
+                field.label = label[0].upper() + label[1:]
+            field.help_text = help_text
+        return field
+
+
+def percent(value: Any) -> str:
+    # A no-break space keeps the sign beside the number when a column wraps.
+    return f"{value}\u00a0%"
+
+
+def rate_until(rate: Rate) -> str:
+    return rate.valid_to.isoformat() if rate.valid_to else "no end"
+
+
+class TimestampedAdmin(PlainWords, SimpleHistoryAdmin):
     """Shows created/updated read-only on every change page, and the record's history."""
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
         return (*super().get_readonly_fields(request, obj), *TIMESTAMPS)
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInline(PlainWords, admin.TabularInline):
     model = BlocMembership
     fk_name = "bloc"
     extra = 0
@@ -71,12 +144,16 @@ class EconomyAdmin(TimestampedAdmin):
 
 @admin.register(BlocMembership)
 class BlocMembershipAdmin(TimestampedAdmin):
-    list_display = ["member", "bloc", "joined_on", "left_on"]
-    list_filter = ["bloc"]
+    list_display = ["member", "bloc", "joined_on", "left_on_until"]
+    list_filter = [("bloc", RelatedOnly)]
     list_select_related = ["member", "bloc"]
     search_fields = ["member__code", "member__name"]
     autocomplete_fields = ["bloc", "member"]
     date_hierarchy = "joined_on"
+
+    @admin.display(description="left on (not a member from)", ordering="left_on")
+    def left_on_until(self, obj: BlocMembership) -> Any:
+        return obj.left_on or "still a member"
 
 
 @admin.register(Product)
@@ -123,13 +200,13 @@ class SourceAdmin(TimestampedAdmin):
     date_hierarchy = "published_on"
 
 
-class ExtensionInline(admin.TabularInline):
+class ExtensionInline(PlainWords, admin.TabularInline):
     model = Extension
     extra = 0
     autocomplete_fields = ["sources"]
 
 
-class RoundInline(admin.TabularInline):
+class RoundInline(PlainWords, admin.TabularInline):
     """Rounds are edited on their own page; listed here for orientation."""
 
     model = NegotiationRound
@@ -153,7 +230,7 @@ class AgreementAdmin(TimestampedAdmin):
         "status_today",
         "expiry_today",
     ]
-    list_filter = ["kind", "binding", "parties"]
+    list_filter = ["kind", "binding", ("parties", RelatedOnly)]
     search_fields = ["title", "slug", "summary"]
     prepopulated_fields = {"slug": ["title"]}
     autocomplete_fields = ["parties", "sources"]
@@ -168,7 +245,7 @@ class AgreementAdmin(TimestampedAdmin):
     def status_today(self, obj: Agreement) -> str:
         return str(obj.status_as_of(timezone.localdate()).label)
 
-    @admin.display(description="expiry as known today")
+    @admin.display(description="expires (as known today)")
     def expiry_today(self, obj: Agreement) -> Any:
         return obj.expiry_as_of(timezone.localdate())
 
@@ -182,7 +259,7 @@ class ExtensionAdmin(TimestampedAdmin):
     date_hierarchy = "decided_on"
 
 
-class DelegateInline(admin.TabularInline):
+class DelegateInline(PlainWords, admin.TabularInline):
     model = Delegate
     extra = 0
     autocomplete_fields = ["economy"]
@@ -191,7 +268,7 @@ class DelegateInline(admin.TabularInline):
 @admin.register(NegotiationRound)
 class NegotiationRoundAdmin(TimestampedAdmin):
     list_display = ["title", "city", "venue_country", "start_date", "end_date", "status"]
-    list_filter = ["status", "venue_country", "parties"]
+    list_filter = ["status", ("venue_country", RelatedOnly), ("parties", RelatedOnly)]
     list_select_related = ["venue_country"]
     search_fields = ["title", "city", "venue", "delegates__name"]
     autocomplete_fields = ["agreement", "venue_country", "parties", "sources"]
@@ -202,7 +279,7 @@ class NegotiationRoundAdmin(TimestampedAdmin):
 @admin.register(Delegate)
 class DelegateAdmin(TimestampedAdmin):
     list_display = ["name", "title", "economy", "round", "is_lead"]
-    list_filter = ["economy", "is_lead"]
+    list_filter = [("economy", RelatedOnly), "is_lead"]
     list_select_related = ["economy", "round"]
     search_fields = ["name", "title"]
     autocomplete_fields = ["round", "economy"]
@@ -211,7 +288,7 @@ class DelegateAdmin(TimestampedAdmin):
 @admin.register(Commitment)
 class CommitmentAdmin(TimestampedAdmin):
     list_display = ["slug", "pledger", "beneficiary", "kind", "amount", "currency", "due_by"]
-    list_filter = ["kind", "pledger", "beneficiary"]
+    list_filter = ["kind", ("pledger", RelatedOnly), ("beneficiary", RelatedOnly)]
     list_select_related = ["pledger", "beneficiary"]
     search_fields = ["slug", "description"]
     autocomplete_fields = ["agreement", "pledger", "beneficiary", "sources"]
@@ -246,18 +323,35 @@ class RateInlineFormSet(BaseInlineFormSet):
                 raise ValidationError("Two in-force periods of this measure overlap.")
 
 
-class RateInline(admin.TabularInline):
+class RateInline(PlainWords, admin.TabularInline):
     model = Rate
+    verbose_name = "rate period"
     formset = RateInlineFormSet
     extra = 0
     fields = ["rate", "valid_from", "valid_to", "status", "note"]
+    # Two lines per note: the full-size box would push each period onto a screen of its own.
+    formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 2})}}
 
 
 @admin.register(Measure)
 class MeasureAdmin(TimestampedAdmin):
     form = MeasureAdminForm
-    list_display = ["title", "importer", "origin", "legal_basis", "kind", "program"]
-    list_filter = ["legal_basis", "kind", "importer", "program"]
+    list_display = [
+        "title_and_slug",
+        "importer",
+        "origin_or_all",
+        "legal_basis",
+        "kind",
+        "program",
+        "rate_today",
+    ]
+    list_filter = [
+        "legal_basis",
+        "kind",
+        ("importer", RelatedOnly),
+        ("origin", RelatedOnly),
+        "program",
+    ]
     list_select_related = ["importer", "origin"]
     search_fields = ["title", "slug", "instrument", "program"]
     autocomplete_fields = [
@@ -270,16 +364,96 @@ class MeasureAdmin(TimestampedAdmin):
         "sources",
     ]
     inlines = [RateInline]
+    # Adds a link to the duty calculator, asked about this measure's importer and origin.
+    change_form_template = "admin/agreements/measure/change_form.html"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Measure]:
+        return super().get_queryset(request).prefetch_related("rates")
+
+    @admin.display(description="measure", ordering="title")
+    def title_and_slug(self, obj: Measure) -> str:
+        # Titles repeat (one per origin or product list); the slug tells them apart.
+        return format_html("{}<br><small>{}</small>", obj.title, obj.slug)
+
+    @admin.display(description="origin", ordering="origin")
+    def origin_or_all(self, obj: Measure) -> Any:
+        return obj.origin or "all origins"
+
+    @admin.display(description="rate in force today")
+    def rate_today(self, obj: Measure) -> str:
+        today = timezone.localdate()
+        for rate in obj.rates.all():
+            started = rate.status == RateStatus.IN_FORCE and rate.valid_from <= today
+            if started and (rate.valid_to is None or today < rate.valid_to):
+                return percent(rate.rate)
+        return "none"
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        measure = self.get_object(request, object_id)
+        if measure is not None:
+            extra_context = {**(extra_context or {}), "calculator_query": calculator_query(measure)}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+
+def calculator_query(measure: Measure) -> str:
+    """The duty calculator's question for this measure: its importer, its origin (or, for
+    all origins, none chosen), its first HS code, today, the rates in force."""
+    product = measure.products.order_by("code").first()
+    return urlencode(
+        {
+            "importer": measure.importer_id,
+            "origin": measure.origin_id or "",
+            "hs": product.code if product else "",
+            "date": timezone.localdate().isoformat(),
+            "scenario": engine.Scenario.IN_FORCE.value,
+        }
+    )
 
 
 @admin.register(Rate)
 class RateAdmin(TimestampedAdmin):
-    list_display = ["measure", "rate", "valid_from", "valid_to", "status"]
-    list_filter = ["status", "measure__legal_basis", "measure__importer"]
+    list_display = [
+        "measure_title",
+        "scope",
+        "rate_percent",
+        "valid_from",
+        "until",
+        "status",
+    ]
+    list_display_links = ["measure_title", "rate_percent"]
+    list_filter = [
+        "status",
+        "measure__legal_basis",
+        ("measure__importer", RelatedOnly),
+        ("measure__origin", RelatedOnly),
+    ]
     list_select_related = ["measure"]
-    search_fields = ["measure__title", "measure__instrument"]
+    search_fields = ["measure__title", "measure__slug", "measure__instrument"]
     autocomplete_fields = ["measure"]
     date_hierarchy = "valid_from"
+
+    @admin.display(description="measure", ordering="measure__title")
+    def measure_title(self, obj: Rate) -> str:
+        # Two measures may share a title; the slug under it tells them apart.
+        return format_html("{}<br><small>{}</small>", obj.measure.title, obj.measure.slug)
+
+    @admin.display(description="importer ← origin")
+    def scope(self, obj: Rate) -> str:
+        return f"{obj.measure.importer_id} ← {obj.measure.origin_id or 'all origins'}"
+
+    @admin.display(description="rate", ordering="rate")
+    def rate_percent(self, obj: Rate) -> str:
+        return percent(obj.rate)
+
+    @admin.display(description=UNTIL, ordering="valid_to")
+    def until(self, obj: Rate) -> str:
+        return rate_until(obj)
 
     def get_urls(self) -> list[URLPattern]:
         effective = path(
@@ -291,7 +465,13 @@ class RateAdmin(TimestampedAdmin):
 
     def effective_view(self, request: HttpRequest) -> HttpResponse:
         """Staff check an entry by asking the engine what it now answers."""
-        form = EffectiveRateForm(request.GET or None)
+        # A question with a blank (a measure's link when it covers all origins or goods)
+        # fills the form for staff to complete rather than answering with errors.
+        complete = all(request.GET.get(name) for name in EffectiveRateForm.base_fields)
+        if complete:
+            form = EffectiveRateForm(request.GET)
+        else:
+            form = EffectiveRateForm(initial=request.GET.dict())
         result = None
         if form.is_valid():
             data = form.cleaned_data
@@ -309,9 +489,13 @@ class RateAdmin(TimestampedAdmin):
                 form.add_error(error.field, str(error))
         context = {
             **self.admin_site.each_context(request),
-            "title": "Effective duty",
+            "title": "Duty calculator",
             "form": form,
             "result": result,
+            "components": [
+                (component, MeasureKind(component.kind).label)
+                for component in (result.duty.components if result else ())
+            ],
             "opts": self.model._meta,
         }
         return TemplateResponse(request, "admin/agreements/rate/effective.html", context)

@@ -20,11 +20,25 @@ MAX_AMOUNT = Decimal("1000000000000")
 class EffectiveRateForm(forms.Form):
     """The question of rates/effective/, asked from the admin."""
 
-    importer = forms.CharField(max_length=2, initial="US", help_text="e.g. US")
-    origin = forms.CharField(max_length=2, help_text="e.g. CN")
-    hs = forms.CharField(max_length=20, label="HS code", help_text="e.g. 950300 or 9503.00")
-    date = forms.DateField(initial=timezone.localdate, help_text="YYYY-MM-DD")
-    scenario = forms.ChoiceField(choices=[(s.value, s.value) for s in Scenario])
+    importer = forms.CharField(
+        max_length=2, initial="US", help_text="Two-letter code of the importing economy, e.g. US."
+    )
+    origin = forms.CharField(
+        max_length=2, help_text="Two-letter code of the country the goods come from, e.g. CN."
+    )
+    hs = forms.CharField(
+        max_length=20, label="HS code", help_text="The goods' HS code, e.g. 950300 or 9503.00."
+    )
+    date = forms.DateField(
+        initial=timezone.localdate, help_text="Day the goods enter, as 2025-05-20."
+    )
+    scenario = forms.ChoiceField(
+        label="Rates counted",
+        choices=[
+            (Scenario.IN_FORCE.value, "Rates in force"),
+            (Scenario.ANNOUNCED.value, "Rates in force and rates announced"),
+        ],
+    )
     claims = forms.CharField(
         required=False, help_text="Preferences claimed, e.g. KR or S, separated by spaces"
     )

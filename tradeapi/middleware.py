@@ -1,5 +1,5 @@
-"""Project-wide HTTP middleware: request body limits and the data answers' CSP (entity tags
-are `tradeapi.api.conditional.ETagMiddleware`)."""
+"""Project-wide HTTP middleware: request body limits and the Content-Security-Policy (entity
+tags are `tradeapi.api.conditional.ETagMiddleware`)."""
 
 from __future__ import annotations
 
@@ -41,12 +41,26 @@ class RequestBodyLimitMiddleware:
         return self.get_response(request)
 
 
-class ContentSecurityPolicyMiddleware:
-    """A strict Content-Security-Policy on data answers (JSON, CSV).
+# HTML pages: everything from the app's own origin, nothing inline, no plugins, no framing.
+PAGE_POLICY = (
+    "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+# The admin's scripts are all files, but its templates and widgets (the list page without
+# actions, the history list, the autocomplete's dropdown) set a few inline styles.
+ADMIN_POLICY = f"{PAGE_POLICY}; style-src 'self' 'unsafe-inline'"
+ADMIN_PREFIX = "/admin/"
 
-    They are never meant to run as a page, so nothing may load from them and nothing may
-    frame them, even if a browser were tricked into rendering one. The HTML pages (admin,
-    API docs) keep their own needs and get the X-Frame-Options and nosniff headers only.
+
+class ContentSecurityPolicyMiddleware:
+    """A Content-Security-Policy on every answer.
+
+    Data answers (JSON, CSV) are never meant to run as a page, so nothing may load from
+    them and nothing may frame them, even if a browser were tricked into rendering one.
+    HTML pages may load only from the app itself (README: nothing comes from a CDN); a
+    page that needs more sets its own header (the API docs, tradeapi.api.docs), which this
+    leaves alone. Django's debug pages (DEBUG on, an error status) style themselves inline
+    and are left without one.
     """
 
     POLICY = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
@@ -59,4 +73,8 @@ class ContentSecurityPolicyMiddleware:
         media = response.get("Content-Type", "").split(";")[0]
         if media in ("application/json", "text/csv"):
             response.headers.setdefault("Content-Security-Policy", self.POLICY)
+        elif media == "text/html" and not (settings.DEBUG and response.status_code >= 400):
+            admin = request.path_info.startswith(ADMIN_PREFIX)
+            policy = ADMIN_POLICY if admin else PAGE_POLICY
+            response.headers.setdefault("Content-Security-Policy", policy)
         return response

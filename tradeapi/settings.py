@@ -120,7 +120,8 @@ ASGI_APPLICATION = "tradeapi.asgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        # The project's own pages (home, the API docs' templates).
+        "DIRS": [BASE_DIR / "tradeapi" / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -170,6 +171,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "tradeapi" / "static"]
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -243,6 +245,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["tradeapi.api.permissions.ReadAnyoneWriteEditors"],
     "DEFAULT_PARSER_CLASSES": ["tradeapi.api.parsers.JSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "tradeapi.api.negotiation.ContentNegotiation",
     "DEFAULT_FILTER_BACKENDS": [
         "tradeapi.api.filters.KnownParametersFilter",
         "django_filters.rest_framework.DjangoFilterBackend",
@@ -354,6 +357,16 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # System fonts: Redoc's defaults (Roboto, Montserrat) would be web fonts from a CDN.
+    "REDOC_UI_SETTINGS": {
+        "theme": {
+            "typography": {
+                "fontFamily": "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif",
+                "headings": {"fontFamily": "system-ui, -apple-system, 'Segoe UI', sans-serif"},
+                "code": {"fontFamily": "ui-monospace, 'DejaVu Sans Mono', monospace"},
+            }
+        }
+    },
     # drf-standardized-errors' error components share field names; name their enums once.
     "ENUM_NAME_OVERRIDES": {
         # Our vocabularies: several share field names (status, kind); name each once.

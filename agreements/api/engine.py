@@ -25,7 +25,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from agreements import engine
-from agreements.api.inputs import EconomyCodeField, HSCodeField
+from agreements.api.inputs import DateField, EconomyCodeField, HSCodeField
 from agreements.engine import units
 from agreements.engine.shipment import IMPORTER_CURRENCIES, Shipment, ShipmentError
 from agreements.models.choices import MeasureBasis
@@ -185,15 +185,13 @@ class ShipmentFieldsSerializer(serializers.Serializer[Any]):
 
 
 class EffectiveQuerySerializer(ShipmentQuerySerializer, ShipmentFieldsSerializer):
-    date = serializers.DateField(
-        default=_today, help_text="Date of entry, YYYY-MM-DD. Defaults to today."
-    )
+    date = DateField(default=_today, help_text="Date of entry, YYYY-MM-DD. Defaults to today.")
 
 
 class TimelineQuerySerializer(ShipmentQuerySerializer):
     # `from` is a Python keyword, so the fields are declared under other names and renamed.
-    start = serializers.DateField(help_text="First day of the timeline, YYYY-MM-DD.")
-    end = serializers.DateField(
+    start = DateField(help_text="First day of the timeline, YYYY-MM-DD.")
+    end = DateField(
         help_text="First day after the timeline, YYYY-MM-DD; after `from`, within 50 years."
     )
 

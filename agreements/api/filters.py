@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from agreements.api.inputs import (
+    DateFormField,
     EconomyCodeFormField,
     EconomyCodesFormField,
     HSCodeFormField,
@@ -38,6 +39,10 @@ from agreements.models.choices import (
     RateStatus,
     RoundStatus,
 )
+
+
+class DateFilter(filters.DateFilter):
+    field_class = DateFormField
 
 
 class EconomiesFilter(filters.ModelMultipleChoiceFilter):
@@ -135,7 +140,7 @@ class AgreementFilterSet(filters.FilterSet):
         method="filter_status",
         help_text="Status as of `as_of` (default today).",
     )
-    active_on = filters.DateFilter(
+    active_on = DateFilter(
         method="filter_active_on", help_text="In force on this date, as known on that date."
     )
 
@@ -172,10 +177,10 @@ class NegotiationRoundFilterSet(filters.FilterSet):
         help_text="Part of a delegate's name, e.g. Bessent.",
     )
     status = filters.ChoiceFilter(choices=RoundStatus.choices, help_text="Round status.")
-    start = filters.DateFilter(
+    start = DateFilter(
         field_name="end_date", lookup_expr="gte", help_text="Rounds ending on or after this date."
     )
-    end = filters.DateFilter(
+    end = DateFilter(
         field_name="start_date",
         lookup_expr="lte",
         help_text="Rounds starting on or before this date.",
@@ -209,7 +214,7 @@ class MeasureFilterSet(filters.FilterSet):
     program = filters.CharFilter(help_text="Program slug.")
     agreement = AgreementFilter(help_text="Slug of the agreement.")
     hs = HSCodeFilter(method="filter_hs", help_text="Measures whose scope covers this HS code.")
-    active_on = filters.DateFilter(
+    active_on = DateFilter(
         method="filter_active_on", help_text="Measures with an in-force period on this date."
     )
 
@@ -233,7 +238,7 @@ class RateFilterSet(filters.FilterSet):
         field_name="measure__legal_basis", choices=LegalBasis.choices, help_text="Legal basis."
     )
     status = filters.ChoiceFilter(choices=RateStatus.choices, help_text="Period status.")
-    active_on = filters.DateFilter(method="filter_active_on", help_text="Periods covering it.")
+    active_on = DateFilter(method="filter_active_on", help_text="Periods covering it.")
     agreement = AgreementFilter(
         field_name="measure__agreement", help_text="Slug of the agreement the measure implements."
     )

@@ -1,11 +1,12 @@
 """Every v1 route: the rate engine first (its paths sit under rates/), then the resources."""
 
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import DefaultRouter
 
 from agreements.api import engine, views
 from agreements.api.changes import ChangesView
+from tradeapi.api.docs import RedocView, SwaggerView
 
 router = DefaultRouter()
 router.register("economies", views.EconomyViewSet)
@@ -28,7 +29,7 @@ urlpatterns = [
     ),
     path("changes/", ChangesView.as_view(), name="changes"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
-    path("redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    path("docs/", SwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("redoc/", RedocView.as_view(url_name="schema"), name="redoc"),
     path("", include(router.urls)),
 ]

@@ -6,6 +6,7 @@ from typing import Any
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
+    OpenApiParameter,
     OpenApiResponse,
     extend_schema,
     extend_schema_view,
@@ -13,7 +14,8 @@ from drf_spectacular.utils import (
 )
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
-from rest_framework.renderers import JSONRenderer
+from rest_framework.permissions import SAFE_METHODS
+from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -32,6 +34,7 @@ from agreements.models import (
 from tradeapi.api.conditional import ConditionalWrites
 from tradeapi.api.errors import ConflictAsError
 from tradeapi.api.filters import KnownParametersFilter
+from tradeapi.api.pagination import LINK_DESCRIPTION, TOTAL_DESCRIPTION
 from tradeapi.api.renderers import CSVRenderer
 
 
@@ -168,20 +171,50 @@ class MeasureViewSet(ConflictAsError, ConditionalWrites, viewsets.ModelViewSet):
     ordering = ["id"]
 
 
+CSV_LINKS = OpenApiParameter(
+    "Link",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    response=[200],
+    description=LINK_DESCRIPTION,
+)
+CSV_TOTAL = OpenApiParameter(
+    "X-Total-Count",
+    OpenApiTypes.INT,
+    OpenApiParameter.HEADER,
+    response=[200],
+    description=TOTAL_DESCRIPTION,
+)
+
+
 @extend_schema_view(
     list=extend_schema(
+        parameters=[CSV_LINKS, CSV_TOTAL],
         responses={
             200: s.RateSerializer(many=True),
             (200, "text/csv"): OpenApiResponse(
-                OpenApiTypes.STR, description="The page's periods as CSV, one row each."
+                OpenApiTypes.STR,
+                description="The page's periods as CSV, one row each, with a header row; "
+                "the `Link` header points to the next and previous pages, and `all=true` "
+                "answers every row instead.",
+            ),
+        },
+    ),
+    retrieve=extend_schema(
+        responses={
+            200: s.RateSerializer,
+            (200, "text/csv"): OpenApiResponse(
+                OpenApiTypes.STR,
+                description="The period as CSV: a header row and one row, with the list's columns.",
             ),
         }
-    )
+    ),
 )
 class RateViewSet(ConflictAsError, ConditionalWrites, viewsets.ModelViewSet):
     """Dated rate periods of measures. Two in-force periods of one measure never overlap.
 
-    Add `format=csv` or send `Accept: text/csv` to a list for the page as CSV.
+    Add `format=csv` or send `Accept: text/csv` to a read for CSV: a list answers its page
+    (see the `Link` header, or ask `all=true`), a period answers one row. Writes answer JSON.
     """
 
     queryset = Rate.objects.select_related("measure")  # The scope fields read its columns.
@@ -192,6 +225,12 @@ class RateViewSet(ConflictAsError, ConditionalWrites, viewsets.ModelViewSet):
     ordering_fields = ["id", "valid_from", "rate"]
     ordering = ["id"]
 
+    def get_renderers(self) -> list[BaseRenderer]:
+        # A write answers the record it wrote or its errors: JSON, what the client sent.
+        if self.request is not None and self.request.method not in SAFE_METHODS:
+            return [JSONRenderer()]
+        return super().get_renderers()
+
     def get_renderer_context(self) -> dict[str, Any]:
         context = super().get_renderer_context()
         accepted = getattr(self.request, "accepted_renderer", None)
@@ -201,8 +240,8 @@ class RateViewSet(ConflictAsError, ConditionalWrites, viewsets.ModelViewSet):
             context["csv_header"] = list(s.RateSerializer().fields)
         return context
 
-    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        response = super().list(request, *args, **kwargs)
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        response = super().retrieve(request, *args, **kwargs)
         if request.accepted_renderer.format == "csv":
-            response.data = response.data["results"]
+            response.data = [response.data]
         return response

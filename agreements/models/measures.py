@@ -336,8 +336,9 @@ class Rate(TimeStampedModel):
         ]
 
     def __str__(self) -> str:
-        until = self.valid_to.isoformat() if self.valid_to else "open"
-        return f"{self.rate}% {self.valid_from}..{until} ({self.status})"
+        # Read by staff (the admin's lists and history): the status in words.
+        until = f"until {self.valid_to}" if self.valid_to else "with no end"
+        return f"{self.rate}% from {self.valid_from} {until} ({self.get_status_display()})"
 
     def colliding_in_force_period(self) -> Rate | None:
         """The first other `in_force` period of the same measure that overlaps this one."""

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.db import IntegrityError, models
 from django.http import HttpRequest, JsonResponse
+from django.urls import Resolver404, resolve
 from django.views.decorators.csrf import csrf_exempt
 from drf_standardized_errors.openapi_serializers import ClientErrorEnum
 from rest_framework import serializers, status
@@ -33,10 +34,24 @@ def not_found(
 ) -> JsonResponse:
     """Unknown URLs (and unknown API versions) answer a JSON 404, never Django's HTML page.
 
-    Exempt from CSRF: it changes nothing, and otherwise a PATCH to an unknown URL under
-    /api/ without a CSRF cookie (a token client's) got Django's HTML 403 instead.
+    Exempt from CSRF: a POST to a URL with no route has nothing to protect, and its answer
+    must say that the URL is wrong, not that a cookie is missing. A URL that exists with a
+    trailing slash says so, since that is the usual slip.
     """
+    path = request.path_info
+    if not path.endswith("/") and _routed(f"{path}/"):
+        return error_response(
+            404, "not_found", f"Not found. Did you mean {request.path}/ (with a trailing slash)?"
+        )
     return error_response(404, "not_found", "Not found.")
+
+
+def _routed(path: str) -> bool:
+    """Whether `path` reaches a real view rather than the catch-all 404."""
+    try:
+        return resolve(path).func is not not_found
+    except Resolver404:
+        return False
 
 
 class Conflict(APIException):

@@ -10,6 +10,7 @@ from rest_framework import serializers
 from rest_framework.filters import BaseFilterBackend, OrderingFilter, SearchFilter
 from rest_framework.request import Request
 
+from tradeapi.api.pagination import ALL_PARAM, offers_csv
 from tradeapi.api.serializers import ALWAYS_KNOWN, unknown_parameters_error
 
 
@@ -105,6 +106,8 @@ class KnownParametersFilter(BaseFilterBackend):
 
     def known(self, request: Request, queryset: QuerySet[Any], view: Any) -> set[str]:
         names = set(ALWAYS_KNOWN) | set(getattr(view, "extra_query_parameters", ()))
+        if offers_csv(view):
+            names.add(ALL_PARAM)  # Every row of a CSV list (tradeapi.api.pagination).
         paginator = getattr(view, "paginator", None)
         for attribute in ("page_query_param", "page_size_query_param", "cursor_query_param"):
             name = getattr(paginator, attribute, None)

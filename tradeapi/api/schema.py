@@ -16,6 +16,7 @@ from drf_standardized_errors.openapi import AutoSchema as StandardizedErrorsAuto
 from rest_framework import permissions, serializers
 
 from tradeapi.api.errors import ConflictAsError
+from tradeapi.api.pagination import ALL_PARAM, offers_csv
 from tradeapi.api.permissions import ReadAnyoneWriteEditors
 from tradeapi.api.serializers import MAX_RELATED, UNKNOWN_PARAMETER, BoundedManyRelatedField
 
@@ -96,7 +97,8 @@ class AutoSchema(StandardizedErrorsAutoSchema):
 
     - query parameters validated by a `query_serializer_class` (the engine, the changes
       feed): each field's own codes plus the ones every query parameter can produce;
-    - a list's `page`, `page_size`, `ordering` and `search`;
+    - `format` on every operation (one no renderer offers);
+    - a list's `page`, `page_size`, `ordering` and `search`, and `all` where it offers CSV;
     - date parameters declared with `extend_schema` (`as_of`): a malformed date;
     - capped lists in request bodies: related keys (MAX_RELATED) and nested lists with a
       `max_length` (a round's delegates), which the library does not read from list fields;
@@ -199,6 +201,8 @@ class AutoSchema(StandardizedErrorsAutoSchema):
         for name, codes in getattr(self.view, "validation_errors", {}).items():
             add(name, *codes)
 
+        # Any operation: a `format` no renderer of the view offers (tradeapi.api.negotiation).
+        add("format", "invalid")
         query_serializer = getattr(self.view, "query_serializer_class", None)
         if query_serializer is not None and self.method == "GET":
             for name, field in query_serializer().fields.items():
@@ -207,6 +211,8 @@ class AutoSchema(StandardizedErrorsAutoSchema):
             for name in ("page", "page_size", "ordering"):
                 add(name, "invalid")
             add("page_size", "max_value")  # tradeapi.api.pagination refuses more than 500.
+            if offers_csv(self.view):
+                add(ALL_PARAM, "invalid")
             if getattr(self.view, "search_fields", None):
                 add("search", "null_characters_not_allowed", "surrogate_characters_not_allowed")
         if self.method == "GET":
