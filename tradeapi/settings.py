@@ -7,43 +7,18 @@ insecure default instead of quietly serving with one.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import dj_database_url
 from corsheaders.defaults import default_headers
 from django.core.exceptions import ImproperlyConfigured
 
+from tradeapi.env import env_bool, env_int, env_list, env_str
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 # Marks the built-in development key so production can recognise and refuse it.
 _DEV_SECRET_KEY = "insecure-development-key-do-not-use-in-production"
-
-
-def env_str(name: str, default: str) -> str:
-    return os.environ.get(name, default)
-
-
-def env_bool(name: str, default: bool) -> bool:
-    value = os.environ.get(name)
-    if value is None or value == "":
-        return default
-    lowered = value.strip().lower()
-    if lowered in {"1", "true", "yes", "on"}:
-        return True
-    if lowered in {"0", "false", "no", "off"}:
-        return False
-    raise ImproperlyConfigured(f"{name}={value!r} is not a boolean (use 1/0, true/false).")
-
-
-def env_int(name: str, default: int) -> int:
-    value = os.environ.get(name)
-    if value is None or value == "":
-        return default
-    try:
-        return int(value)
-    except ValueError as exc:
-        raise ImproperlyConfigured(f"{name}={value!r} is not an integer.") from exc
 
 
 def throttle_rate(name: str, default: str) -> str | None:
@@ -57,13 +32,6 @@ def throttle_rate(name: str, default: str) -> str | None:
             f"{name}={value!r} is not a rate like 120/minute (or none to switch it off)."
         )
     return value
-
-
-def env_list(name: str, default: list[str]) -> list[str]:
-    value = os.environ.get(name)
-    if value is None:
-        return default
-    return [item.strip() for item in value.split(",") if item.strip()]
 
 
 DEBUG = env_bool("DEBUG", True)

@@ -92,8 +92,8 @@ class ChangeSerializer(serializers.Serializer[Any]):
     )
     actor = serializers.CharField(
         allow_null=True,
-        help_text="Username of who made the change, shown to signed-in clients only; null "
-        "for anonymous readers and for changes made by commands (see `reason`).",
+        help_text="Username of who made the change, shown to staff accounts only; null for "
+        "everyone else and for changes made by commands (see `reason`).",
     )
     reason = serializers.CharField(
         allow_null=True, help_text="Why, when recorded: e.g. `seed_data` for the loader."
@@ -139,8 +139,9 @@ class ChangesView(APIView):
             since=params.get("since"), after=params.get("cursor"), until=settled, limit=size + 1
         )
         page, more = found[:size], len(found) > size
-        # Staff usernames are for colleagues, not for every anonymous reader of the feed.
-        show_actor = bool(request.user and request.user.is_authenticated)
+        # Editors' usernames are for staff: a token is handed to partners and viewers too,
+        # and who edited what is not theirs to see.
+        show_actor = bool(request.user and request.user.is_staff)
         next_url = request.build_absolute_uri()  # Nothing new yet: ask the same again later.
         if page:
             next_url = replace_query_param(next_url, "cursor", encode_cursor(page[-1].position))
@@ -162,7 +163,7 @@ class ChangesView(APIView):
                 ],
             }
         )
-        # The body depends on who asks (actors are shown to signed-in readers only): a shared
+        # The body depends on who asks (actors are shown to staff only): a shared
         # cache must not hand one reader's answer to another.
         patch_vary_headers(response, ["Authorization", "Cookie"])
         return response

@@ -41,6 +41,7 @@ def test_an_api_write_records_who_when_and_what(editor: Any) -> None:
     editor.patch(f"/api/v1/rates/{created['id']}/", {"rate": "7.50"}, format="json")
     editor.delete(f"/api/v1/rates/{created['id']}/")
 
+    User.objects.filter(username="editor").update(is_staff=True)  # Staff see who did it.
     changes = [c for c in feed_since(editor, start) if c["model"] == "rate"]
     assert [(c["action"], c["object_key"], c["actor"]) for c in changes] == [
         ("created", str(created["id"]), "editor"),
@@ -55,11 +56,15 @@ def test_an_api_write_records_who_when_and_what(editor: Any) -> None:
     assert history[1].rate == 7.5
 
 
-def test_anonymous_readers_see_no_usernames(editor: Any, anonymous: Any) -> None:
+def test_only_staff_see_usernames(editor: Any, anonymous: Any, outsider: Any) -> None:
     start = timezone.now()
     editor.post("/api/v1/rates/", rate_payload(), format="json")
     assert [c["actor"] for c in feed_since(anonymous, start)] == [None]
-    assert [c["actor"] for c in feed_since(editor, start)] == ["editor"]
+    # A token holder without staff status (a viewer, even an editor) sees no usernames.
+    assert [c["actor"] for c in feed_since(outsider, start)] == [None]
+    assert [c["actor"] for c in feed_since(editor, start)] == [None]
+    User.objects.filter(username="outsider").update(is_staff=True)
+    assert [c["actor"] for c in feed_since(outsider, start)] == ["editor"]
     # So a shared cache keeps the two answers apart.
     vary = anonymous.get("/api/v1/changes/")["Vary"]
     assert "Authorization" in vary
