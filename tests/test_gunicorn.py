@@ -39,9 +39,9 @@ def free_port() -> int:
 def gunicorn(**env: str) -> Iterator[str]:
     port = free_port()
     base = {k: v for k, v in os.environ.items() if k not in {"BEHIND_TLS_PROXY", "DEBUG"}}
+    command = [str(GUNICORN), "tradeapi.wsgi", "--config", CONFIG, "--bind", f"127.0.0.1:{port}"]
     server = subprocess.Popen(
-        [str(GUNICORN), "tradeapi.wsgi", "--config", CONFIG, "--bind", f"127.0.0.1:{port}"]
-        + ["--workers", "1", "--log-level", "warning"],
+        [*command, "--workers", "1", "--log-level", "warning"],
         cwd=ROOT,
         env={**base, "DEBUG": "1", "THROTTLE_ANON": "none", **env},
     )

@@ -63,12 +63,17 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # /healthz and /readyz, answered before the HTTPS redirect and the host check: probes
+    # come over plain HTTP with the pod's address as host.
+    "tradeapi.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Static files (the admin's, the API docs' assets) without a separate web server.
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Before anything that can answer, so every answer (errors too) carries CORS headers.
     "corsheaders.middleware.CorsMiddleware",
     "tradeapi.middleware.RequestBodyLimitMiddleware",
+    # Database outages in views outside DRF (the admin) answer 503 like the API's.
+    "tradeapi.middleware.DatabaseOutageMiddleware",
     "tradeapi.api.conditional.ETagMiddleware",
     "tradeapi.middleware.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -111,9 +116,13 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # A slow query must fail rather than pin a worker; the value is milliseconds.
+    # A slow query must fail rather than pin a worker; the values are milliseconds. Waiting
+    # for a lock (a migration's ALTER TABLE, a long write holding a row) gets a much shorter
+    # leash than running: otherwise one held lock queues every request behind it until each
+    # hits the statement timeout, and all workers stall together. Both answer 503.
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
-        f"-c statement_timeout={env_int('DB_STATEMENT_TIMEOUT_MS', 15000)}"
+        f"-c statement_timeout={env_int('DB_STATEMENT_TIMEOUT_MS', 15000)} "
+        f"-c lock_timeout={env_int('DB_LOCK_TIMEOUT_MS', 2000)}"
     )
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # SQLite has no row locks: IMMEDIATE takes the write lock when a transaction begins, so
@@ -160,7 +169,13 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("MAX_REQUEST_BYTES", 2_621_440)
 REDIS_URL = env_str("REDIS_URL", "")
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            # A Redis that is unreachable (not merely refusing) must cost a request half a
+            # second at most; the throttles then serve without it (tradeapi.api.throttling).
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
         if REDIS_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
@@ -239,8 +254,11 @@ REST_FRAMEWORK = {
 
 DRF_STANDARDIZED_ERRORS = {
     "ENABLE_IN_DEBUG_FOR_UNHANDLED_EXCEPTIONS": True,
+    # The library's handler, with a database outage answered as a 503 (tradeapi.api.errors).
+    "EXCEPTION_HANDLER_CLASS": "tradeapi.api.errors.ExceptionHandler",
     # The library's defaults plus 409, which writes answer when the database refuses a row
-    # that validation accepted (a race); tradeapi.api.schema documents it on writes only.
+    # that validation accepted (a race; tradeapi.api.schema documents it on writes only), and
+    # 503, which any operation answers while the database is out of reach.
     "ALLOWED_ERROR_STATUS_CODES": [
         "400",
         "401",
@@ -254,11 +272,13 @@ DRF_STANDARDIZED_ERRORS = {
         "415",
         "429",
         "500",
+        "503",
     ],
     "ERROR_SCHEMAS": {
         "409": "tradeapi.api.errors.ErrorResponse409Serializer",
         "412": "tradeapi.api.errors.ErrorResponse412Serializer",
         "413": "tradeapi.api.errors.ErrorResponse413Serializer",
+        "503": "tradeapi.api.errors.ErrorResponse503Serializer",
     },
 }
 
@@ -302,6 +322,7 @@ SPECTACULAR_SETTINGS = {
         "ErrorCode409Enum": "tradeapi.api.errors.ConflictCode",
         "ErrorCode412Enum": "tradeapi.api.errors.PreconditionFailedCode",
         "ErrorCode413Enum": "tradeapi.api.errors.PayloadTooLargeCode",
+        "ErrorCode503Enum": "tradeapi.api.errors.ServiceUnavailableCode",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_standardized_errors.openapi_hooks.postprocess_schema_enums",

@@ -12,3 +12,4 @@ urlpatterns = [
 ]
 
 handler404 = "tradeapi.api.errors.not_found"
+handler500 = "tradeapi.api.errors.server_error"

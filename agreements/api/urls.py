@@ -1,11 +1,12 @@
 """Every v1 route: the rate engine first (its paths sit under rates/), then the resources."""
 
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from agreements.api import engine, views
 from agreements.api.changes import ChangesView
+from tradeapi.api.schema_view import CachedSchemaView
 
 router = DefaultRouter()
 router.register("economies", views.EconomyViewSet)
@@ -22,7 +23,7 @@ urlpatterns = [
     path("rates/effective/", engine.EffectiveRateView.as_view(), name="rate-effective"),
     path("rates/timeline/", engine.RateTimelineView.as_view(), name="rate-timeline"),
     path("changes/", ChangesView.as_view(), name="changes"),
-    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("schema/", CachedSchemaView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
     path("", include(router.urls)),
