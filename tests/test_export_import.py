@@ -28,10 +28,10 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.core.management.color import no_style
 from django.db import connection, models
-from rest_framework.authtoken.models import Token
 
 from agreements.models import Agreement, Measure, Product, Rate, Source
 from agreements.transfer import transferred_models
+from tradeapi.tokens.models import ApiToken
 
 pytestmark = pytest.mark.django_db
 
@@ -84,7 +84,7 @@ def staff_records() -> None:
     alice = User.objects.create_user("alice", "alice@example.org", "a long passphrase 42")
     alice.groups.add(Group.objects.get(name="editors"))
     alice.user_permissions.add(Permission.objects.get(codename="view_logentry"))
-    Token.objects.create(user=alice)
+    ApiToken.objects.issue(user=alice, name="alice's script")
     source = Source.objects.order_by("pk").first()
     assert source is not None
     LogEntry.objects.create(
@@ -122,7 +122,7 @@ def test_round_trip_restores_every_row_and_column(tmp_path: Path) -> None:
     assert len(before["agreements.product"]) > 6_000
     assert len(before["agreements.historicalproduct"]) > 6_000
     assert tables >= 30
-    for label in ("auth.user", "auth.user_groups", "authtoken.token", "admin.logentry"):
+    for label in ("auth.user", "auth.user_groups", "tokens.apitoken", "admin.logentry"):
         assert before[label], label
 
     flush_transferred()

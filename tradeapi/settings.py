@@ -7,6 +7,7 @@ insecure default instead of quietly serving with one.
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import dj_database_url
@@ -52,7 +53,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "rest_framework",
-    "rest_framework.authtoken",
+    "tradeapi.tokens",
+    # Locks out repeated failed logins (the admin's), logged and listed in the admin.
+    "axes",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -84,7 +87,33 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Lets the audit history record the request's user as the author of each change.
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes asks: answers a locked-out login with 429.
+    "axes.middleware.AxesMiddleware",
 ]
+
+# django-axes sees every password login first and refuses it while its account or client
+# is locked out; then Django's own check.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# After LOGIN_FAILURE_LIMIT wrong passwords for one account (from anywhere), or from one
+# client address (on any accounts), further logins for it are refused for
+# LOGIN_LOCKOUT_MINUTES, the right password included. A success clears the count.
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+# Every failure is kept (admin: Access failures), not only the running count.
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+# No banner on every start-up: commands' output is read by scripts.
+AXES_VERBOSE = False
+# The client's address as the throttles read it: X-Forwarded-For only through TRUSTED_PROXIES,
+# so a forged header cannot buy an attacker fresh attempts.
+AXES_CLIENT_IP_CALLABLE = "tradeapi.api.throttling.client_address"
+
+# API tokens (tradeapi.tokens): days from issue until a token stops working.
+TOKEN_TTL_DAYS = env_int("TOKEN_TTL_DAYS", 90)
 
 ROOT_URLCONF = "tradeapi.urls"
 WSGI_APPLICATION = "tradeapi.wsgi.application"
@@ -210,9 +239,10 @@ SIMPLE_HISTORY_DATE_INDEX = "composite"
 # The admin shows history read-only: a revert would restore fields but not the related rows
 # (rates, delegates) that give a record its meaning, so corrections are made as new edits.
 SIMPLE_HISTORY_REVERT_DISABLED = True
-# The changes feed serves changes once they are this old: longer than a request's
-# transaction can last (gunicorn's 30 s worker timeout ends any request), so a change that
-# commits late can never land behind a client's cursor.
+# SQLite only: the changes feed serves changes once they are this old, longer than a write
+# outside a transaction can wait for the database lock (its 20 s timeout above), so such a
+# write cannot land behind a client's cursor. PostgreSQL orders the feed by transaction
+# instead and needs no delay (agreements.audit explains both).
 CHANGES_FEED_DELAY_SECONDS = env_int("CHANGES_FEED_DELAY_SECONDS", 30)
 
 REST_FRAMEWORK = {
@@ -220,7 +250,7 @@ REST_FRAMEWORK = {
     "ALLOWED_VERSIONS": ["v1"],
     "DEFAULT_VERSION": "v1",
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "tradeapi.tokens.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["tradeapi.api.permissions.ReadAnyoneWriteEditors"],

@@ -18,10 +18,10 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
-from rest_framework.authtoken.models import Token
 
 from agreements.models import Measure, Rate, Source
 from agreements.seeding import seed_all
+from tradeapi.tokens.models import ApiToken
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 WRITERS = 8
@@ -59,7 +59,7 @@ def server(live_server: Any) -> Server:
     # A transactional test starts from an empty database (the previous one was flushed).
     seed_all()
     user = User.objects.create_superuser("writer", password="x" * 16)
-    return Server(live_server.url, Token.objects.create(user=user).key)
+    return Server(live_server.url, ApiToken.objects.issue(user=user, name="tests")[1])
 
 
 def test_concurrent_read_then_write_with_if_match_loses_no_update(server: Server) -> None:

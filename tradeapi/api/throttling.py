@@ -64,6 +64,12 @@ def _record_failure(error: Exception) -> None:
         )
 
 
+def client_address(request: Any) -> str | None:
+    """The address a client is known by (throttles, login lock-outs): the connection's, or
+    X-Forwarded-For's as far as TRUSTED_PROXIES vouch for it."""
+    return throttling.BaseThrottle().get_ident(request)
+
+
 def _rate(scope: str | None) -> str | None:
     rates: Any = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]
     return rates.get(scope) if scope else None
