@@ -15,6 +15,7 @@ from typing import Any
 
 from django.db import IntegrityError, InterfaceError, OperationalError, models
 from django.http import HttpRequest, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from drf_standardized_errors.handler import ExceptionHandler as StandardizedExceptionHandler
 from drf_standardized_errors.openapi_serializers import ClientErrorEnum, ServerErrorEnum
 from rest_framework import serializers, status
@@ -91,10 +92,14 @@ class ExceptionHandler(StandardizedExceptionHandler):
         return headers
 
 
+@csrf_exempt
 def not_found(
     request: HttpRequest, exception: Exception | None = None, **kwargs: Any
 ) -> JsonResponse:
-    """Unknown URLs (and unknown API versions) answer a JSON 404, never Django's HTML page."""
+    """Unknown URLs (and unknown API versions) answer a JSON 404, never Django's HTML page.
+
+    Exempt from CSRF: it changes nothing, and otherwise a DELETE to an API URL that matches
+    no route (`sources/1.5/`) got the CSRF check's HTML 403 instead of this 404."""
     return error_response(404, "not_found", "Not found.")
 
 
