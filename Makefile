@@ -33,8 +33,8 @@ serve: install
 	DEBUG=0 $(PY) manage.py check --deploy --fail-level $(CHECK_LEVEL)
 	DEBUG=0 $(PY) manage.py migrate --no-input
 	DEBUG=0 $(PY) manage.py collectstatic --no-input -v0
-	DEBUG=0 $(VENV)/bin/gunicorn tradeapi.wsgi --bind 127.0.0.1:$(PORT) --workers $(WORKERS) \
-		--access-logfile - --forwarded-allow-ips "$${FORWARDED_ALLOW_IPS:-127.0.0.1}"
+	DEBUG=0 $(VENV)/bin/gunicorn tradeapi.wsgi --config python:tradeapi.gunicorn_conf \
+		--bind 127.0.0.1:$(PORT) --workers $(WORKERS) --access-logfile -
 
 test: install chromium
 	$(PY) -m pytest $(PYTEST_ARGS)

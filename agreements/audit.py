@@ -5,6 +5,18 @@ Clients that sync want one stream instead: "what changed since my last visit". T
 module reads the historical tables as that stream, with a stable position so a client can
 page through it without missing or repeating a change while others keep writing.
 
+The order is the order in which changes become visible, so a cursor can never pass a change
+that has yet to commit, however long its transaction runs. On PostgreSQL: the id of the
+writing transaction first (agreements.models.history.FeedOrder), served only below the
+oldest transaction still running that could write here (`pg_current_snapshot()`): every
+transaction below it has ended, and any that has yet to commit, or to begin, will have an id
+at or above it, so behind every cursor. On SQLite the time order is safe, for a reason of
+its own: a transaction takes the database's write lock at BEGIN (settings: IMMEDIATE) and
+holds it to COMMIT, so no other writer stamps anything in between, and whatever commits
+later was stamped later. Only a write outside a transaction stamps its row in Python before
+it takes the lock, and waits for it at most the lock timeout (20 s); the feed holds back the
+newest CHANGES_FEED_DELAY_SECONDS (30) there, which covers that wait.
+
 Plain functions, no DRF: the API view formats what this returns. A page costs a fixed number
 of queries whatever its size: per tracked model one query for its next rows (each already
 carrying the id of the record's previous version) and one for those previous versions, plus
@@ -20,8 +32,10 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import models
+from django.conf import settings
+from django.db import connection, models
 from django.db.models import OuterRef, Q, Subquery
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from agreements.models import (
@@ -62,12 +76,14 @@ MODEL_NAMES = sorted(name for name, _ in FEED_NAMES.values())
 
 @dataclass(frozen=True, order=True)
 class Position:
-    """Where a change sits in the feed: time, then model name, then its history id.
+    """Where a change sits in the feed: its transaction (0 on SQLite, and for changes
+    written before the feed knew transactions), time, then model name, then history id.
 
     Timestamps alone are not unique (a bulk write stamps many rows alike); the model name
     and the per-table history id make the order total, so a cursor never skips a change.
     """
 
+    txid: int
     at: dt.datetime
     model: str
     history_id: int
@@ -107,20 +123,61 @@ def _after(position: Position | None, name: str, since: dt.datetime | None) -> Q
     if position is None:
         return query
     if name < position.model:
-        return query & Q(history_date__gt=position.at)
-    if name > position.model:
-        return query & Q(history_date__gte=position.at)
+        same_transaction = Q(history_date__gt=position.at)
+    elif name > position.model:
+        same_transaction = Q(history_date__gte=position.at)
+    else:
+        same_transaction = Q(history_date__gt=position.at) | Q(
+            history_date=position.at, history_id__gt=position.history_id
+        )
     return query & (
-        Q(history_date__gt=position.at)
-        | Q(history_date=position.at, history_id__gt=position.history_id)
+        Q(feed_txid__gt=position.txid) | (Q(feed_txid=position.txid) & same_transaction)
     )
+
+
+# The oldest transaction still running that could write to this database: the smallest id
+# in progress in one snapshot, leaving out those that pg_stat_activity shows working in
+# another database of the server (a long transaction there cannot write here, and must not
+# hold this feed back). An id it cannot place (no permission to see it, a prepared
+# transaction) is kept: holding the feed back is safe, serving past a writer is not. With
+# nothing in progress, the next id to be assigned. pg_stat_activity has 32-bit ids, the
+# snapshot 64-bit ones; their low 32 bits identify an active transaction without ambiguity.
+HORIZON_SQL = """
+    WITH snapshot AS (SELECT pg_current_snapshot() AS s),
+    elsewhere AS (
+        SELECT backend_xid::text::bigint AS xid FROM pg_stat_activity
+        WHERE backend_xid IS NOT NULL AND datname IS DISTINCT FROM current_database()
+    )
+    SELECT
+        coalesce(
+            (SELECT min(x::text::bigint) FROM snapshot, pg_snapshot_xip(s) AS x
+             WHERE (x::text::bigint & 4294967295) NOT IN (SELECT xid FROM elsewhere)),
+            (SELECT pg_snapshot_xmax(s)::text::bigint FROM snapshot)
+        ),
+        pg_current_xact_id_if_assigned()::text::bigint
+"""
+
+
+def _visible() -> Q:
+    """The changes that may be served now: none that a later commit could put behind them
+    (see the module's docstring for why each database's rule is enough)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(HORIZON_SQL)
+            horizon, own = cursor.fetchone()
+        visible = Q(feed_txid__lt=horizon)
+        # This transaction's own changes, when it has written any (a command that writes,
+        # then reads the feed; a test): they are final as far as its reader can tell.
+        return visible | Q(feed_txid=own) if own is not None else visible
+    settled = timezone.now() - dt.timedelta(seconds=settings.CHANGES_FEED_DELAY_SECONDS)
+    return Q(history_date__lte=settled)
 
 
 def _next_rows(
     model: type[models.Model],
     after: Position | None,
     since: dt.datetime | None,
-    until: dt.datetime | None,
+    visible: Q,
     limit: int,
 ) -> list[Any]:
     history = _history_model(model)
@@ -139,10 +196,10 @@ def _next_rows(
     )
     return list(
         history.objects.filter(_after(after, name, since))
-        .filter(Q() if until is None else Q(history_date__lte=until))
+        .filter(visible)
         .select_related("history_user")
         .annotate(previous_id=Subquery(previous))
-        .order_by("history_date", "history_id")[:limit]
+        .order_by("feed_txid", "history_date", "history_id")[:limit]
     )
 
 
@@ -193,7 +250,7 @@ def _describe(model: type[models.Model], rows: list[Any]) -> Iterator[Change]:
                 if sets[row.history_id] != sets[row.previous_id]
             )
         yield Change(
-            position=Position(row.history_date, name, row.history_id),
+            position=Position(row.feed_txid, row.history_date, name, row.history_id),
             model=name,
             object_key=str(getattr(row, attnames[key_field])),
             action=ACTIONS[row.history_type],
@@ -207,15 +264,16 @@ def changes(
     *,
     since: dt.datetime | None = None,
     after: Position | None = None,
-    until: dt.datetime | None = None,
     limit: int = 100,
 ) -> list[Change]:
-    """The first `limit` changes at or after `since`, strictly after `after` and at or
-    before `until`, in order."""
+    """The first `limit` visible changes at or after `since` and strictly after `after`, in
+    the order they became visible."""
+    visible = _visible()
     candidates: list[tuple[Position, type[models.Model], Any]] = []
     for model, (name, _) in FEED_NAMES.items():
-        for row in _next_rows(model, after, since, until, limit):
-            candidates.append((Position(row.history_date, name, row.history_id), model, row))
+        for row in _next_rows(model, after, since, visible, limit):
+            position = Position(row.feed_txid, row.history_date, name, row.history_id)
+            candidates.append((position, model, row))
     page = heapq.nsmallest(limit, candidates, key=lambda item: item[0])
     by_model: dict[type[models.Model], list[Any]] = defaultdict(list)
     for _, model, row in page:

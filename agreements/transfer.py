@@ -11,6 +11,13 @@ on the owning record, so they keep their own ids and loading them is a plain row
 assigning a relation (`.set()`) would fire `m2m_changed`, and audit libraries answer that
 signal with extra history rows.
 
+A dump is one JSON object: the format's name and version, the migration state of the
+database it came from (applied migrations per app), and the records. Import refuses a file
+of another format version or migration state rather than let Django's deserializer fill
+the fields the file lacks with their defaults (a file from before `Rate.status` existed
+would have loaded every suspended rate as in force), and refuses a record that lacks a
+field or names one twice.
+
 Plain functions: the management commands `export_data` and `import_data` do the talking.
 """
 
@@ -40,10 +47,18 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.core.serializers.json import Serializer as JSONSerializer
 from django.core.serializers.python import Deserializer as PythonDeserializer
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, models, router, transaction
+from django.db.migrations.recorder import MigrationRecorder
 
 # Recreated by `migrate` in every database (and referenced by natural key), or meaningless
 # outside the database that issued them.
 NOT_TRANSFERRED = frozenset({"contenttypes.contenttype", "auth.permission", "sessions.session"})
+# Columns that mean nothing in another database: the id of the transaction that wrote a
+# history row (the changes feed's order). The importing transaction's id is stored instead.
+NOT_TRANSFERRED_FIELDS = frozenset({"feed_txid"})
+
+FORMAT_NAME = "tradeapi-export"
+# 1: a bare JSON list of records (no version, no migration state). 2: the object above.
+FORMAT_VERSION = 2
 
 
 def _compressed(raw: BinaryIO, suffix: str, mode: Literal["rb", "wb"]) -> BinaryIO:
@@ -66,6 +81,22 @@ def _compressed(raw: BinaryIO, suffix: str, mode: Literal["rb", "wb"]) -> Binary
 
 class TransferError(Exception):
     """The export or import could not be done; the message says why, for a person."""
+
+
+@dataclass(frozen=True)
+class Dump:
+    """A parsed export: the migration state it was written at, and its records."""
+
+    migrations: dict[str, list[str]]
+    records: list[dict[str, Any]]
+
+
+def migration_state(using: str = DEFAULT_DB_ALIAS) -> dict[str, list[str]]:
+    """The migrations applied to a database, by app, in name order."""
+    state: dict[str, list[str]] = {}
+    for app, name in sorted(MigrationRecorder(connections[using]).applied_migrations()):
+        state.setdefault(app, []).append(name)
+    return state
 
 
 @dataclass(frozen=True)
@@ -169,6 +200,10 @@ class _DumpSerializer(JSONSerializer):
         else:
             super().handle_fk_field(obj, field)
 
+    def handle_field(self, obj: models.Model, field: Any) -> None:
+        if field.name not in NOT_TRANSFERRED_FIELDS:
+            super().handle_field(obj, field)
+
     def handle_m2m_field(self, obj: models.Model, field: Any) -> None:
         # Through tables are dumped as records of their own (see the module docstring); a
         # custom through model is a model of its own already.
@@ -196,7 +231,8 @@ def _rows(
 
 
 def dump(stream: TextIO, *, using: str = DEFAULT_DB_ALIAS, indent: int | None = None) -> Summary:
-    """Write every transferred record to `stream` as one JSON array (Django's fixture format).
+    """Write the format header, the migration state and every transferred record (as one
+    JSON array in Django's fixture format) to `stream`.
 
     Tables in dependency order, rows by primary key, read in one transaction so the dump is
     one moment of the database.
@@ -220,8 +256,20 @@ def dump(stream: TextIO, *, using: str = DEFAULT_DB_ALIAS, indent: int | None = 
             # others write. (Inside a caller's transaction the caller chose the isolation.)
             with connection.cursor() as cursor:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        header = json.dumps(
+            {
+                "format": FORMAT_NAME,
+                "version": FORMAT_VERSION,
+                "migrations": migration_state(using),
+            },
+            indent=indent,
+            sort_keys=True,
+        )
+        # The records go in as the header's last member, streamed by the serializer.
+        stream.write(header[: header.rindex("}")].rstrip() + ', "records": ')
         try:
             serializer.serialize(records(), stream=stream, indent=indent, cls=_Encoder)
+            stream.write("}")
         except ObjectDoesNotExist as error:
             raise TransferError(f"A row points at a record that does not exist: {error}") from error
     return Summary(counts=dict(counts))
@@ -258,7 +306,7 @@ def export_file(path: Path, *, using: str = DEFAULT_DB_ALIAS, indent: int | None
 # --- import -------------------------------------------------------------------------------
 
 
-def read_file(path: Path) -> list[dict[str, Any]]:
+def read_file(path: Path) -> Dump:
     """The records of a dump at `path` (decompressed by its extension), checked for shape."""
     try:
         with path.open("rb") as raw, _compressed(raw, path.suffix, "rb") as binary:
@@ -273,18 +321,67 @@ def read_file(path: Path) -> list[dict[str, Any]]:
     return parse(data, name=str(path))
 
 
-def parse(data: bytes, *, name: str) -> list[dict[str, Any]]:
-    """Decode a dump's bytes into records, refusing anything that is not a complete dump."""
+class _Object(dict[str, Any]):
+    """A JSON object that remembers the keys it was given more than once."""
+
+    duplicates: list[str]
+
+
+def _object(pairs: list[tuple[str, Any]]) -> _Object:
+    result = _Object()
+    result.duplicates = []
+    for key, value in pairs:
+        if key in result:
+            result.duplicates.append(key)
+        result[key] = value
+    return result
+
+
+def _duplicated(value: Any) -> list[str]:
+    """The keys given twice anywhere inside `value`."""
+    if isinstance(value, _Object):
+        return value.duplicates + [k for item in value.values() for k in _duplicated(item)]
+    if isinstance(value, list):
+        return [k for item in value for k in _duplicated(item)]
+    return []
+
+
+def parse(data: bytes, *, name: str) -> Dump:
+    """Decode a dump's bytes, refusing anything that is not a complete dump of this format:
+    another format version, a record that is not one, a key given twice."""
     try:
-        records = json.loads(data.decode("utf-8"))
+        document = json.loads(data.decode("utf-8"), object_pairs_hook=_object)
     except UnicodeDecodeError as error:
         raise TransferError(f"{name} is not UTF-8 text ({error}): it is corrupt.") from error
     except json.JSONDecodeError as error:
         raise TransferError(
             f"{name} is not complete JSON ({error}): it is truncated or corrupt."
         ) from error
-    if not isinstance(records, list):
-        raise TransferError(f"{name} does not hold a JSON list of records.")
+    if isinstance(document, list):
+        raise TransferError(
+            f"{name} is an export of format version 1 (a bare list of records, without the "
+            "migration state it was written at); this version reads version "
+            f"{FORMAT_VERSION} only. Its records would load with defaults for every field "
+            "added since. Export again with this version, from a database migrated to match."
+        )
+    if not isinstance(document, dict) or document.get("format") != FORMAT_NAME:
+        raise TransferError(f"{name} is not an export_data file (no {FORMAT_NAME!r} header).")
+    if document.get("version") != FORMAT_VERSION:
+        raise TransferError(
+            f"{name} is an export of format version {document.get('version')!r}; this "
+            f"version reads version {FORMAT_VERSION} only."
+        )
+    records, migrations = document.get("records"), document.get("migrations")
+    if not isinstance(records, list) or not isinstance(migrations, dict):
+        raise TransferError(f"{name} lacks its records or its migration state.")
+    top = document.duplicates if isinstance(document, _Object) else []
+    if duplicated := top + _duplicated(migrations):
+        raise TransferError(f"{name} gives the key {duplicated[0]!r} twice in its header.")
+    if not all(
+        isinstance(names, list) and all(isinstance(n, str) for n in names)
+        for names in migrations.values()
+    ):
+        raise TransferError(f"{name}: its migration state is not lists of migration names.")
     for number, record in enumerate(records, start=1):
         if not (
             isinstance(record, dict)
@@ -296,7 +393,55 @@ def parse(data: bytes, *, name: str) -> list[dict[str, Any]]:
                 f"{name}: record {number} is not a record of this format "
                 "(an object with model, pk and fields)."
             )
-    return records
+        where = f"{name}: record {number} ({record['model']} pk={record['pk']!r})"
+        if duplicated := _duplicated(record):
+            # json would keep the last value silently; which one the writer meant is unknown.
+            raise TransferError(f"{where} gives the key {duplicated[0]!r} twice.")
+        missing = sorted(_expected_fields(record["model"]) - set(record["fields"]))
+        if missing:
+            raise TransferError(
+                f"{where} lacks the field(s) {', '.join(missing)}: loading it would give "
+                "them their defaults instead of the exported values."
+            )
+    return Dump(migrations={app: list(names) for app, names in migrations.items()}, records=records)
+
+
+def _expected_fields(label: str) -> set[str]:
+    """The fields an export writes for a record of model `label` (none for a model this
+    code does not know: the deserializer names that error)."""
+    try:
+        model = apps.get_model(label)
+    except (LookupError, ValueError):
+        return set()
+    return {
+        f.name
+        for f in model._meta.concrete_model._meta.local_fields
+        if f.serialize and f.name not in NOT_TRANSFERRED_FIELDS
+    }
+
+
+def check_migrations(dump: Dump, *, using: str = DEFAULT_DB_ALIAS, name: str) -> None:
+    """Refuse a dump written at another migration state than this database's: its records
+    would lack the fields added since (or carry ones removed), and fill them with defaults."""
+    here = migration_state(using)
+    if dump.migrations == here:
+        return
+    differing = sorted(
+        app for app in set(here) | set(dump.migrations) if here.get(app) != dump.migrations.get(app)
+    )
+
+    def latest(state: dict[str, list[str]], app: str) -> str:
+        return state[app][-1] if state.get(app) else "none"
+
+    details = "; ".join(
+        f"{app}: file at {latest(dump.migrations, app)}, database at {latest(here, app)}"
+        for app in differing
+    )
+    raise TransferError(
+        f"{name} was exported at another migration state than this database ({details}). "
+        "Nothing was imported. Migrate both databases to the same code's migrations (or "
+        "export again from a database at this one's state), then import."
+    )
 
 
 def _deserialize(
@@ -329,20 +474,23 @@ def _deserialize(
 
 def _stray_rows(
     model: type[models.Model], incoming: dict[Any, models.Model], using: str
-) -> tuple[int, Any]:
-    """Rows of `model` the dump would not reproduce exactly: how many, and the first's pk."""
-    fields = model._meta.local_concrete_fields
-    count, first = 0, None
+) -> tuple[int, Any, set[Any]]:
+    """Rows of `model` the dump would not reproduce exactly: how many, and the first's pk;
+    and the pks of the rows it holds identically."""
+    fields = [f for f in model._meta.local_concrete_fields if f.name not in NOT_TRANSFERRED_FIELDS]
+    count, first, identical = 0, None, set()
     for row in model._base_manager.using(using).order_by("pk").iterator(chunk_size=2000):
         twin = incoming.get(row.pk)
         if twin is None or any(getattr(row, f.attname) != getattr(twin, f.attname) for f in fields):
             count += 1
             first = row.pk if first is None else first
-    return count, first
+        else:
+            identical.add(row.pk)
+    return count, first, identical
 
 
 def load(
-    records: list[dict[str, Any]],
+    dump: Dump,
     *,
     replace: bool = False,
     using: str = DEFAULT_DB_ALIAS,
@@ -359,13 +507,17 @@ def load(
     connection = connections[using]
     chosen = transferred_models(using)
     tables = [model._meta.db_table for model in chosen]
+    check_migrations(dump, using=using, name=name)
     with transaction.atomic(using=using):
-        objects = _deserialize(records, using, set(chosen))
+        objects = _deserialize(dump.records, using, set(chosen))
         incoming: dict[type[models.Model], dict[Any, models.Model]] = {m: {} for m in chosen}
         for obj in objects:
             incoming[type(obj.object)][obj.object.pk] = obj.object
 
         existing = {m: m._base_manager.using(using).count() for m in chosen}
+        # Rows already there exactly as the dump has them stay untouched (a history row keeps
+        # the transaction that wrote it, so the changes feed does not serve it again).
+        already: dict[type[models.Model], set[Any]] = {m: set() for m in chosen}
         replaced = 0
         if replace:
             replaced = sum(existing.values())
@@ -380,7 +532,7 @@ def load(
             for model in chosen:
                 if not existing[model]:
                     continue
-                stray, first = _stray_rows(model, incoming[model], using)
+                stray, first, already[model] = _stray_rows(model, incoming[model], using)
                 if stray:
                     raise TransferError(
                         f"Table {model._meta.db_table} already holds {stray:,} row(s) that "
@@ -391,6 +543,8 @@ def load(
         with connection.constraint_checks_disabled():
             for obj in objects:
                 model = type(obj.object)
+                if obj.object.pk in already[model]:
+                    continue
                 try:
                     # An empty table cannot hold the row: skip the UPDATE that precedes an
                     # INSERT, which halves the queries.

@@ -1,16 +1,18 @@
-"""Project-wide HTTP middleware: request body limits and the Content-Security-Policy (entity
-tags are `tradeapi.api.conditional.ETagMiddleware`)."""
+"""Project-wide HTTP middleware: request body limits, database outages as 503s, and the
+Content-Security-Policy (entity tags are `tradeapi.api.conditional.ETagMiddleware`)."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
-from tradeapi.api.errors import error_response
+from tradeapi.api.errors import error_response, is_outage, outage_response
 
 Handler = Callable[[HttpRequest], HttpResponse]
+logger = logging.getLogger(__name__)
 
 
 class RequestBodyLimitMiddleware:
@@ -50,6 +52,26 @@ PAGE_POLICY = (
 # actions, the history list, the autocomplete's dropdown) set a few inline styles.
 ADMIN_POLICY = f"{PAGE_POLICY}; style-src 'self' 'unsafe-inline'"
 ADMIN_PREFIX = "/admin/"
+
+
+class DatabaseOutageMiddleware:
+    """A view outside DRF (the admin, the schema's HTML pages) that hits a database outage
+    answers a JSON 503 with Retry-After, as the API's views do, instead of a 500: the client
+    and the load balancer can tell "retry soon" from "this is broken"."""
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if is_outage(exception):
+            logger.warning(
+                "Database unavailable, answering 503 for %s: %s", request.path, exception
+            )
+            return outage_response()
+        return None
 
 
 class ContentSecurityPolicyMiddleware:

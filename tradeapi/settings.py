@@ -7,43 +7,19 @@ insecure default instead of quietly serving with one.
 
 from __future__ import annotations
 
-import os
+import datetime as dt
 from pathlib import Path
 
 import dj_database_url
 from corsheaders.defaults import default_headers
 from django.core.exceptions import ImproperlyConfigured
 
+from tradeapi.env import env_bool, env_int, env_list, env_str
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 # Marks the built-in development key so production can recognise and refuse it.
 _DEV_SECRET_KEY = "insecure-development-key-do-not-use-in-production"
-
-
-def env_str(name: str, default: str) -> str:
-    return os.environ.get(name, default)
-
-
-def env_bool(name: str, default: bool) -> bool:
-    value = os.environ.get(name)
-    if value is None or value == "":
-        return default
-    lowered = value.strip().lower()
-    if lowered in {"1", "true", "yes", "on"}:
-        return True
-    if lowered in {"0", "false", "no", "off"}:
-        return False
-    raise ImproperlyConfigured(f"{name}={value!r} is not a boolean (use 1/0, true/false).")
-
-
-def env_int(name: str, default: int) -> int:
-    value = os.environ.get(name)
-    if value is None or value == "":
-        return default
-    try:
-        return int(value)
-    except ValueError as exc:
-        raise ImproperlyConfigured(f"{name}={value!r} is not an integer.") from exc
 
 
 def throttle_rate(name: str, default: str) -> str | None:
@@ -57,13 +33,6 @@ def throttle_rate(name: str, default: str) -> str | None:
             f"{name}={value!r} is not a rate like 120/minute (or none to switch it off)."
         )
     return value
-
-
-def env_list(name: str, default: list[str]) -> list[str]:
-    value = os.environ.get(name)
-    if value is None:
-        return default
-    return [item.strip() for item in value.split(",") if item.strip()]
 
 
 DEBUG = env_bool("DEBUG", True)
@@ -84,7 +53,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "rest_framework",
-    "rest_framework.authtoken",
+    "tradeapi.tokens",
+    # Locks out repeated failed logins (the admin's), logged and listed in the admin.
+    "axes",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -95,12 +66,17 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # /healthz and /readyz, answered before the HTTPS redirect and the host check: probes
+    # come over plain HTTP with the pod's address as host.
+    "tradeapi.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Static files (the admin's, the API docs' assets) without a separate web server.
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Before anything that can answer, so every answer (errors too) carries CORS headers.
     "corsheaders.middleware.CorsMiddleware",
     "tradeapi.middleware.RequestBodyLimitMiddleware",
+    # Database outages in views outside DRF (the admin) answer 503 like the API's.
+    "tradeapi.middleware.DatabaseOutageMiddleware",
     "tradeapi.api.conditional.ETagMiddleware",
     "tradeapi.middleware.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -111,7 +87,33 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Lets the audit history record the request's user as the author of each change.
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes asks: answers a locked-out login with 429.
+    "axes.middleware.AxesMiddleware",
 ]
+
+# django-axes sees every password login first and refuses it while its account or client
+# is locked out; then Django's own check.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# After LOGIN_FAILURE_LIMIT wrong passwords for one account (from anywhere), or from one
+# client address (on any accounts), further logins for it are refused for
+# LOGIN_LOCKOUT_MINUTES, the right password included. A success clears the count.
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+# Every failure is kept (admin: Access failures), not only the running count.
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+# No banner on every start-up: commands' output is read by scripts.
+AXES_VERBOSE = False
+# The client's address as the throttles read it: X-Forwarded-For only through TRUSTED_PROXIES,
+# so a forged header cannot buy an attacker fresh attempts.
+AXES_CLIENT_IP_CALLABLE = "tradeapi.api.throttling.client_address"
+
+# API tokens (tradeapi.tokens): days from issue until a token stops working.
+TOKEN_TTL_DAYS = env_int("TOKEN_TTL_DAYS", 90)
 
 ROOT_URLCONF = "tradeapi.urls"
 WSGI_APPLICATION = "tradeapi.wsgi.application"
@@ -144,9 +146,13 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # A slow query must fail rather than pin a worker; the value is milliseconds.
+    # A slow query must fail rather than pin a worker; the values are milliseconds. Waiting
+    # for a lock (a migration's ALTER TABLE, a long write holding a row) gets a much shorter
+    # leash than running: otherwise one held lock queues every request behind it until each
+    # hits the statement timeout, and all workers stall together. Both answer 503.
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
-        f"-c statement_timeout={env_int('DB_STATEMENT_TIMEOUT_MS', 15000)}"
+        f"-c statement_timeout={env_int('DB_STATEMENT_TIMEOUT_MS', 15000)} "
+        f"-c lock_timeout={env_int('DB_LOCK_TIMEOUT_MS', 2000)}"
     )
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # SQLite has no row locks: IMMEDIATE takes the write lock when a transaction begins, so
@@ -194,7 +200,13 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("MAX_REQUEST_BYTES", 2_621_440)
 REDIS_URL = env_str("REDIS_URL", "")
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            # A Redis that is unreachable (not merely refusing) must cost a request half a
+            # second at most; the throttles then serve without it (tradeapi.api.throttling).
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
         if REDIS_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
@@ -229,9 +241,10 @@ SIMPLE_HISTORY_DATE_INDEX = "composite"
 # The admin shows history read-only: a revert would restore fields but not the related rows
 # (rates, delegates) that give a record its meaning, so corrections are made as new edits.
 SIMPLE_HISTORY_REVERT_DISABLED = True
-# The changes feed serves changes once they are this old: longer than a request's
-# transaction can last (gunicorn's 30 s worker timeout ends any request), so a change that
-# commits late can never land behind a client's cursor.
+# SQLite only: the changes feed serves changes once they are this old, longer than a write
+# outside a transaction can wait for the database lock (its 20 s timeout above), so such a
+# write cannot land behind a client's cursor. PostgreSQL orders the feed by transaction
+# instead and needs no delay (agreements.audit explains both).
 CHANGES_FEED_DELAY_SECONDS = env_int("CHANGES_FEED_DELAY_SECONDS", 30)
 
 REST_FRAMEWORK = {
@@ -239,7 +252,7 @@ REST_FRAMEWORK = {
     "ALLOWED_VERSIONS": ["v1"],
     "DEFAULT_VERSION": "v1",
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "tradeapi.tokens.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["tradeapi.api.permissions.ReadAnyoneWriteEditors"],
@@ -275,8 +288,11 @@ REST_FRAMEWORK = {
 
 DRF_STANDARDIZED_ERRORS = {
     "ENABLE_IN_DEBUG_FOR_UNHANDLED_EXCEPTIONS": True,
+    # The library's handler, with a database outage answered as a 503 (tradeapi.api.errors).
+    "EXCEPTION_HANDLER_CLASS": "tradeapi.api.errors.ExceptionHandler",
     # The library's defaults plus 409, which writes answer when the database refuses a row
-    # that validation accepted (a race); tradeapi.api.schema documents it on writes only.
+    # that validation accepted (a race; tradeapi.api.schema documents it on writes only), and
+    # 503, which any operation answers while the database is out of reach.
     "ALLOWED_ERROR_STATUS_CODES": [
         "400",
         "401",
@@ -290,11 +306,13 @@ DRF_STANDARDIZED_ERRORS = {
         "415",
         "429",
         "500",
+        "503",
     ],
     "ERROR_SCHEMAS": {
         "409": "tradeapi.api.errors.ErrorResponse409Serializer",
         "412": "tradeapi.api.errors.ErrorResponse412Serializer",
         "413": "tradeapi.api.errors.ErrorResponse413Serializer",
+        "503": "tradeapi.api.errors.ErrorResponse503Serializer",
     },
 }
 
@@ -393,6 +411,7 @@ SPECTACULAR_SETTINGS = {
         "ErrorCode409Enum": "tradeapi.api.errors.ConflictCode",
         "ErrorCode412Enum": "tradeapi.api.errors.PreconditionFailedCode",
         "ErrorCode413Enum": "tradeapi.api.errors.PayloadTooLargeCode",
+        "ErrorCode503Enum": "tradeapi.api.errors.ServiceUnavailableCode",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_standardized_errors.openapi_hooks.postprocess_schema_enums",

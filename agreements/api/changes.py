@@ -12,8 +12,6 @@ import binascii
 import datetime as dt
 from typing import Any
 
-from django.conf import settings
-from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
@@ -30,19 +28,26 @@ MAX_PAGE_SIZE = 500
 
 
 def encode_cursor(position: audit.Position) -> str:
-    raw = f"{position.at.isoformat()}|{position.model}|{position.history_id}"
+    raw = f"{position.txid}|{position.at.isoformat()}|{position.model}|{position.history_id}"
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
 def decode_cursor(value: str) -> audit.Position:
-    """The position a cursor names; ValueError for anything this API did not issue."""
+    """The position a cursor names; ValueError for anything this API did not issue.
+
+    Cursors issued before the feed ordered by transaction have no transaction id: they name
+    a position among the changes written before, which all have 0, so they keep working.
+    """
     try:
         raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)).decode()
-        at, model, history_id = raw.split("|")
-        position = audit.Position(dt.datetime.fromisoformat(at), model, int(history_id))
+        parts = raw.split("|")
+        if len(parts) == 3:
+            parts.insert(0, "0")
+        txid, at, model, history_id = parts
+        position = audit.Position(int(txid), dt.datetime.fromisoformat(at), model, int(history_id))
     except (binascii.Error, UnicodeDecodeError, ValueError) as error:
         raise ValueError("Not a cursor this feed issued.") from error
-    if position.at.tzinfo is None or model not in audit.MODEL_NAMES:
+    if position.at.tzinfo is None or model not in audit.MODEL_NAMES or position.txid < 0:
         raise ValueError("Not a cursor this feed issued.")
     return position
 
@@ -93,8 +98,8 @@ class ChangeSerializer(serializers.Serializer[Any]):
     )
     actor = serializers.CharField(
         allow_null=True,
-        help_text="Username of who made the change, shown to signed-in clients only; null "
-        "for anonymous readers and for changes made by commands (see `reason`).",
+        help_text="Username of who made the change, shown to staff accounts only; null for "
+        "everyone else and for changes made by commands (see `reason`).",
     )
     reason = serializers.CharField(
         allow_null=True, help_text="Why, when recorded: e.g. `seed_data` for the loader."
@@ -110,16 +115,20 @@ class ChangesPageSerializer(serializers.Serializer[Any]):
     has_more = serializers.BooleanField(
         help_text="Whether more changes were already waiting after this page."
     )
-    results = ChangeSerializer(many=True, help_text="The changes, oldest first.")
+    results = ChangeSerializer(
+        many=True, help_text="The changes, in the order they became visible (oldest first)."
+    )
 
 
 class ChangesView(APIView):
-    """Every write to the data (API, admin, commands, bulk loads), oldest first.
+    """Every write to the data (API, admin, commands, bulk loads), in the order the writes
+    became visible.
 
     Cursor-paginated: follow `next` while `has_more` is true. Then keep the last `next`
-    and ask it again later: it answers only the changes written since. Changes appear once
-    they are 30 seconds old (the server's CHANGES_FEED_DELAY_SECONDS), so that a change
-    committed late by a slow transaction is never behind a client's cursor.
+    and ask it again later: it answers only the changes written since. Changes come in the
+    order they became visible, and appear only once no change still being written can come
+    before them, so a change committed late by a slow transaction is never behind a
+    client's cursor.
     """
 
     query_serializer_class = ChangesQuerySerializer
@@ -133,18 +142,14 @@ class ChangesView(APIView):
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         params = validate_query(ChangesQuerySerializer(), request.query_params)
         size = params["page_size"]
-        # A change is stamped when it is saved but seen when its transaction commits, so a
-        # long transaction can commit a change older than one a client has already passed.
-        # Holding back the newest seconds, longer than any request's transaction may run,
-        # means a cursor never moves past a change that is still to appear.
-        settled = timezone.now() - dt.timedelta(seconds=settings.CHANGES_FEED_DELAY_SECONDS)
-        # One more than the page: whether a next page exists without a count query.
-        found = audit.changes(
-            since=params.get("since"), after=params.get("cursor"), until=settled, limit=size + 1
-        )
+        # One more than the page: whether a next page exists without a count query. The
+        # feed serves changes in the order they become visible (agreements.audit), so a
+        # cursor never moves past a change that is still to commit.
+        found = audit.changes(since=params.get("since"), after=params.get("cursor"), limit=size + 1)
         page, more = found[:size], len(found) > size
-        # Staff usernames are for colleagues, not for every anonymous reader of the feed.
-        show_actor = bool(request.user and request.user.is_authenticated)
+        # Editors' usernames are for staff: a token is handed to partners and viewers too,
+        # and who edited what is not theirs to see.
+        show_actor = bool(request.user and request.user.is_staff)
         next_url = request.build_absolute_uri()  # Nothing new yet: ask the same again later.
         if page:
             next_url = replace_query_param(next_url, "cursor", encode_cursor(page[-1].position))
@@ -166,7 +171,7 @@ class ChangesView(APIView):
                 ],
             }
         )
-        # The body depends on who asks (actors are shown to signed-in readers only): a shared
+        # The body depends on who asks (actors are shown to staff only): a shared
         # cache must not hand one reader's answer to another.
         patch_vary_headers(response, ["Authorization", "Cookie"])
         return response

@@ -1,12 +1,12 @@
 """Every v1 route: the rate engine first (its paths sit under rates/), then the resources."""
 
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import DefaultRouter
 
 from agreements.api import engine, views
 from agreements.api.changes import ChangesView
 from tradeapi.api.docs import RedocView, SwaggerView
+from tradeapi.api.schema_view import CachedSchemaView
 
 router = DefaultRouter()
 router.register("economies", views.EconomyViewSet)
@@ -28,7 +28,7 @@ urlpatterns = [
         name="rate-effective-batch",
     ),
     path("changes/", ChangesView.as_view(), name="changes"),
-    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("schema/", CachedSchemaView.as_view(), name="schema"),
     path("docs/", SwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("redoc/", RedocView.as_view(url_name="schema"), name="redoc"),
     path("", include(router.urls)),

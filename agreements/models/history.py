@@ -45,5 +45,27 @@ TRACKED: dict[type[models.Model], tuple[str, ...]] = {
 # Bookkeeping columns: they change on every save, so they are never "what changed".
 UNTRACKED_FIELDS = ("created_at", "updated_at")
 
+
+class FeedOrder(models.Model):
+    """The changes feed's order (agreements.audit): the writing transaction's id.
+
+    On PostgreSQL the column's default is `pg_current_xact_id()`, set by migration 0007 on
+    every historical table (Django cannot declare a per-database default); any new historical
+    table needs the same, which tests/api/test_audit.py checks. A change is stamped with its
+    time when saved but becomes visible only when its transaction commits, possibly much
+    later; every transaction older than the oldest one still running has ended, so the feed
+    serves changes in transaction-id order up to that point and nothing can appear behind a
+    cursor afterwards. Elsewhere (SQLite, rows that predate the column, and imports, which
+    set it) it is 0 and the time order decides.
+    """
+
+    feed_txid = models.BigIntegerField(
+        db_default=0, editable=False, help_text="Id of the transaction that wrote the row."
+    )
+
+    class Meta:
+        abstract = True
+
+
 for _model, _m2m in TRACKED.items():
-    register(_model, app="agreements", m2m_fields=list(_m2m))
+    register(_model, app="agreements", m2m_fields=list(_m2m), bases=[FeedOrder])

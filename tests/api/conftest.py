@@ -6,10 +6,10 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import Group, User
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from tests.api.schema import assert_matches_schema
+from tradeapi.tokens.models import ApiToken
 
 UNDOCUMENTED = {"/api/v1/", "/api/v1/schema/"}
 
@@ -35,8 +35,8 @@ class CheckedClient(APIClient):
 def _client_for(user: User | None) -> CheckedClient:
     client = CheckedClient()
     if user is not None:
-        token = Token.objects.create(user=user)
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        _, key = ApiToken.objects.issue(user=user, name="tests")
+        client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     return client
 
 

@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import json
+import threading
+import time
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.contrib.auth.models import User
-from django.db import connection
+from django.db import connection, connections, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from agreements import audit, seeding, services
+from agreements.api import changes as changes_api
 from agreements.models import Measure, NegotiationRound, Rate, Source
 from tests import factories
 from tests.api.test_writes import rate_payload
@@ -43,6 +48,7 @@ def test_an_api_write_records_who_when_and_what(editor: Any) -> None:
     editor.patch(f"/api/v1/rates/{created['id']}/", {"rate": "7.50"}, format="json")
     editor.delete(f"/api/v1/rates/{created['id']}/")
 
+    User.objects.filter(username="editor").update(is_staff=True)  # Staff see who did it.
     changes = [c for c in feed_since(editor, start) if c["model"] == "rate"]
     assert [(c["action"], c["object_key"], c["actor"]) for c in changes] == [
         ("created", str(created["id"]), "editor"),
@@ -57,11 +63,15 @@ def test_an_api_write_records_who_when_and_what(editor: Any) -> None:
     assert history[1].rate == 7.5
 
 
-def test_anonymous_readers_see_no_usernames(editor: Any, anonymous: Any) -> None:
+def test_only_staff_see_usernames(editor: Any, anonymous: Any, outsider: Any) -> None:
     start = timezone.now()
     editor.post("/api/v1/rates/", rate_payload(), format="json")
     assert [c["actor"] for c in feed_since(anonymous, start)] == [None]
-    assert [c["actor"] for c in feed_since(editor, start)] == ["editor"]
+    # A token holder without staff status (a viewer, even an editor) sees no usernames.
+    assert [c["actor"] for c in feed_since(outsider, start)] == [None]
+    assert [c["actor"] for c in feed_since(editor, start)] == [None]
+    User.objects.filter(username="outsider").update(is_staff=True)
+    assert [c["actor"] for c in feed_since(outsider, start)] == ["editor"]
     # So a shared cache keeps the two answers apart.
     vary = anonymous.get("/api/v1/changes/")["Vary"]
     assert "Authorization" in vary
@@ -244,6 +254,10 @@ def test_bad_feed_parameters_are_400s_naming_them(anonymous: Any, query: str, at
 
 
 def test_the_newest_changes_wait_until_they_are_settled(editor: Any, settings: Any) -> None:
+    """SQLite's guard for writes outside a transaction (agreements.audit); PostgreSQL orders
+    by transaction instead (the test below)."""
+    if connection.vendor == "postgresql":
+        pytest.skip("PostgreSQL needs no delay: the transaction order covers it")
     body = editor.get("/api/v1/changes/?page_size=500&since=2000-01-01T00:00:00Z").json()
     while body["has_more"]:
         body = editor.get(body["next"]).json()
@@ -256,3 +270,101 @@ def test_the_newest_changes_wait_until_they_are_settled(editor: Any, settings: A
     assert [c["object_key"] for c in editor.get(caught_up).json()["results"]] == [
         str(created["id"])
     ]
+
+
+def test_a_cursor_issued_before_transaction_order_still_works(anonymous: Any) -> None:
+    first = anonymous.get("/api/v1/changes/?page_size=1").json()
+    position = changes_api.decode_cursor(parse_qs(urlsplit(first["next"]).query)["cursor"][0])
+    # The old form: time|model|history id, without the transaction.
+    old = f"{position.at.isoformat()}|{position.model}|{position.history_id}"
+    cursor = base64.urlsafe_b64encode(old.encode()).decode().rstrip("=")
+    answer = anonymous.get(f"/api/v1/changes/?page_size=1&cursor={cursor}")
+    assert answer.status_code == 200
+    if position.txid == 0:  # The seed ran before the feed knew transactions (SQLite).
+        second = anonymous.get(first["next"]).json()
+        assert answer.json()["results"] == second["results"]
+
+
+@pytest.mark.postgres
+def test_every_history_table_records_its_transaction() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT table_name, column_default FROM information_schema.columns "
+            "WHERE column_name = 'feed_txid' ORDER BY table_name"
+        )
+        defaults = dict(cursor.fetchall())
+    tables = {model._meta.db_table for model in audit.history_models()}
+    assert set(defaults) == tables
+    assert all("pg_current_xact_id" in default for default in defaults.values()), defaults
+
+
+@pytest.mark.postgres
+def test_a_transaction_held_open_past_any_delay_is_never_passed_by_a_cursor() -> None:
+    """A slow writer stamps a change, then holds its transaction open; meanwhile a quick
+    writer's later change commits. A client that reads then must not be handed the quick
+    change (its cursor would pass the slow one, which would never reach it)."""
+    start = timezone.now()
+    urls = {"slow": "https://example.org/held-open", "quick": "https://example.org/quick"}
+    wrote, release = threading.Event(), threading.Event()
+    failures: list[BaseException] = []
+
+    def in_thread(work: Any) -> threading.Thread:
+        def run() -> None:
+            try:
+                work()
+            except BaseException as error:  # Reported by the test below.
+                failures.append(error)
+            finally:
+                connections.close_all()
+
+        thread = threading.Thread(target=run)
+        thread.start()
+        return thread
+
+    def slow() -> None:
+        with transaction.atomic():
+            Source.objects.create(url=urls["slow"], title="Held open")
+            wrote.set()
+            assert release.wait(60)
+
+    def quick() -> None:
+        Source.objects.create(url=urls["quick"], title="Committed at once")
+
+    def cleanup() -> None:
+        Source.objects.filter(url__in=urls.values()).delete()
+        Source.history.filter(url__in=urls.values()).delete()  # type: ignore[attr-defined]
+
+    client = Client()
+    url = f"/api/v1/changes/?since={start.isoformat().replace('+', '%2B')}"
+    delivered: list[str] = []
+
+    def poll() -> None:
+        nonlocal url
+        body = client.get(url).json()
+        delivered.extend(change["object_key"] for change in body["results"])
+        url = body["next"]
+
+    slow_writer = in_thread(slow)
+    try:
+        assert wrote.wait(30)
+        in_thread(quick).join(30)
+        # Longer than any delay would be: the quick change is committed and settled, yet
+        # held back because a transaction that began before it is still open.
+        time.sleep(1)
+        poll()
+        assert delivered == []
+        release.set()
+        slow_writer.join(30)
+        keys = dict(Source.objects.filter(url__in=urls.values()).values_list("url", "pk"))
+        expected = [str(keys[urls["slow"]]), str(keys[urls["quick"]])]
+        # Other transactions on the server may hold the horizon back for a moment.
+        deadline = time.monotonic() + 30
+        while len(delivered) < 2 and time.monotonic() < deadline:
+            poll()
+            time.sleep(0.2)
+        assert delivered == expected
+    finally:
+        release.set()
+        slow_writer.join(30)
+        in_thread(cleanup).join(30)
+    assert not failures, failures

@@ -18,10 +18,10 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
-from rest_framework.authtoken.models import Token
 
 from agreements.models import Measure, Rate, Source
 from tests.factories import GLOBAL_MEASURE, build_world
+from tradeapi.tokens.models import ApiToken
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 WRITERS = 8
@@ -60,7 +60,7 @@ def server(live_server: Any) -> Server:
     # the database is flushed after it: each builds the world afresh.
     build_world()
     user = User.objects.create_superuser("writer", password="x" * 16)
-    return Server(live_server.url, Token.objects.create(user=user).key)
+    return Server(live_server.url, ApiToken.objects.issue(user=user, name="tests")[1])
 
 
 def test_concurrent_read_then_write_with_if_match_loses_no_update(server: Server) -> None:

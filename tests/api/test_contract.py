@@ -448,13 +448,15 @@ def test_permission_matrix(
 
 def test_superusers_have_every_permission(db: Any) -> None:
     from django.contrib.auth.models import User
-    from rest_framework.authtoken.models import Token
 
     from tests.api.conftest import CheckedClient
+    from tradeapi.tokens.models import ApiToken
 
     admin = User.objects.create_superuser("root", password="x" * 12)
     client = CheckedClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=admin).key}")
+    client.credentials(
+        HTTP_AUTHORIZATION=f"Token {ApiToken.objects.issue(user=admin, name='tests')[1]}"
+    )
     contract = BY_PREFIX["sources"]
     assert contract.create is not None
     assert client.post(contract.list_url, contract.create(), format="json").status_code == 201

@@ -1,5 +1,7 @@
-"""The one error shape of every 4xx (drf-standardized-errors'), for the answers DRF does not
-build itself: URLs with no route, body limits, database conflicts, failed preconditions.
+"""The one error shape of every 4xx and 5xx (drf-standardized-errors'), for the answers DRF
+does not build itself: URLs with no route, body limits, database conflicts, failed
+preconditions, and the database being out of reach (503, `ExceptionHandler` for DRF's views,
+`server_error` and tradeapi.middleware for the rest).
 
 `error_body` is the shape; the exceptions below go through DRF's exception handler, and the
 `ErrorResponse<status>Serializer` classes document the statuses the library does not know.
@@ -7,25 +9,88 @@ build itself: URLs with no route, body limits, database conflicts, failed precon
 
 from __future__ import annotations
 
+import logging
+import sys
 from typing import Any
 
-from django.db import IntegrityError, models
+from django.db import IntegrityError, InterfaceError, OperationalError, models
 from django.http import HttpRequest, JsonResponse
 from django.urls import Resolver404, resolve
 from django.views.decorators.csrf import csrf_exempt
-from drf_standardized_errors.openapi_serializers import ClientErrorEnum
+from drf_standardized_errors.handler import ExceptionHandler as StandardizedExceptionHandler
+from drf_standardized_errors.openapi_serializers import ClientErrorEnum, ServerErrorEnum
 from rest_framework import serializers, status
 from rest_framework.exceptions import APIException
 from rest_framework.response import Response
 
+logger = logging.getLogger(__name__)
 
-def error_body(code: str, detail: str, attr: str | None = None) -> dict[str, Any]:
-    """drf-standardized-errors' body for one client error, for answers given outside DRF."""
-    return {"type": "client_error", "errors": [{"code": code, "detail": detail, "attr": attr}]}
+# Seconds a client is asked to wait after a 503: long enough for a database restart or a
+# failover to finish, short enough that a load balancer's retries find it back soon.
+OUTAGE_RETRY_AFTER = 5
+
+
+def error_body(
+    code: str, detail: str, attr: str | None = None, kind: str = "client_error"
+) -> dict[str, Any]:
+    """drf-standardized-errors' body for one error, for answers given outside DRF."""
+    return {"type": kind, "errors": [{"code": code, "detail": detail, "attr": attr}]}
 
 
 def error_response(status_code: int, code: str, detail: str) -> JsonResponse:
-    return JsonResponse(error_body(code, detail), status=status_code)
+    kind = "server_error" if status_code >= 500 else "client_error"
+    return JsonResponse(error_body(code, detail, kind=kind), status=status_code)
+
+
+def is_outage(exc: BaseException | None) -> bool:
+    """Whether `exc` means the database cannot answer now, rather than a bug or bad input.
+
+    Django raises OperationalError for a server that is down, restarting or refusing
+    connections, for a statement cancelled by `statement_timeout` or `lock_timeout`, a
+    deadlock or serialization failure (all worth a retry), and SQLite's "database is
+    locked"; InterfaceError for a connection that broke under it. Integrity, data and
+    programming errors are not outages and keep their own answers.
+    """
+    return isinstance(exc, OperationalError | InterfaceError)
+
+
+class ServiceUnavailable(APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = "The database is unavailable or busy; retry after the Retry-After delay."
+    default_code = "service_unavailable"
+
+
+def outage_response() -> JsonResponse:
+    response = error_response(
+        503, ServiceUnavailable.default_code, ServiceUnavailable.default_detail
+    )
+    response["Retry-After"] = str(OUTAGE_RETRY_AFTER)
+    return response
+
+
+def server_error(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
+    """handler500: an exception that escaped every view and middleware (a session saved as
+    the answer leaves, say). Django calls this inside its `except` block, so the exception
+    is still at hand: a database outage answers 503, anything else a JSON 500."""
+    if is_outage(sys.exc_info()[1]):
+        return outage_response()
+    return error_response(500, "error", "A server error occurred.")
+
+
+class ExceptionHandler(StandardizedExceptionHandler):
+    """drf-standardized-errors' handler, with database outages answered as 503s."""
+
+    def convert_known_exceptions(self, exc: Exception) -> Exception:
+        if is_outage(exc):
+            logger.warning("Database unavailable, answering 503: %s", exc)
+            return ServiceUnavailable()
+        return super().convert_known_exceptions(exc)
+
+    def get_headers(self, exc: APIException) -> dict[str, str]:
+        headers: dict[str, str] = super().get_headers(exc)
+        if isinstance(exc, ServiceUnavailable):
+            headers["Retry-After"] = str(OUTAGE_RETRY_AFTER)
+        return headers
 
 
 @csrf_exempt
@@ -81,14 +146,20 @@ class PayloadTooLargeCode(models.TextChoices):
     REQUEST_TOO_LARGE = "request_too_large", "Request too large"
 
 
+class ServiceUnavailableCode(models.TextChoices):
+    SERVICE_UNAVAILABLE = "service_unavailable", "Service unavailable"
+
+
 def single_error_response(
     status_code: int, codes: type[models.TextChoices], detail: str = "Human-readable message."
 ) -> type[serializers.Serializer[Any]]:
     """The schema of an error answer with exactly one error, for the codes drf-standardized-
-    errors does not know (409, 412, 413): `ErrorResponse<status>` holding one `Error<status>`.
+    errors does not know (409, 412, 413, 503): `ErrorResponse<status>` holding one
+    `Error<status>`.
 
-    The classes are built here so the three answers cannot drift apart in shape.
+    The classes are built here so the answers cannot drift apart in shape.
     """
+    kinds = ServerErrorEnum if status_code >= 500 else ClientErrorEnum
     only = ", ".join(f"`{value}`" for value in codes.values)
     error = type(
         f"Error{status_code}Serializer",
@@ -104,7 +175,7 @@ def single_error_response(
         (serializers.Serializer,),
         {
             "type": serializers.ChoiceField(
-                choices=ClientErrorEnum.choices, help_text="`client_error`."
+                choices=kinds.choices, help_text=f"`{kinds.values[0]}`."
             ),
             "errors": error(many=True, help_text="One error."),
         },
@@ -116,6 +187,12 @@ ErrorResponse412Serializer = single_error_response(412, PreconditionFailedCode)
 # Documents tradeapi.middleware.RequestBodyLimitMiddleware's answer.
 ErrorResponse413Serializer = single_error_response(
     413, PayloadTooLargeCode, "Human-readable message with both sizes."
+)
+ErrorResponse503Serializer = single_error_response(
+    503,
+    ServiceUnavailableCode,
+    "Human-readable message. The database is down, restarting or too busy; the answer's "
+    "`Retry-After` header says how many seconds to wait before retrying.",
 )
 
 

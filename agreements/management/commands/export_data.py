@@ -29,6 +29,15 @@ class Command(BaseCommand):
         target = options["file"]
         try:
             if target == "-":
+                # A file gets owner-only permissions; a pipe or a terminal cannot, so the
+                # person at the terminal must be told where the password hashes are going.
+                self.stderr.write(
+                    self.style.WARNING(
+                        "Warning: the export holds secrets (password hashes, users' e-mail "
+                        "addresses, the login audit): keep whatever receives standard "
+                        "output private."
+                    )
+                )
                 # The serializer writes in fragments; the wrapper must not end each with "\n".
                 self.stdout.ending = ""
                 summary = dump(

@@ -15,8 +15,10 @@ from agreements.transfer import TransferError, load, parse, read_file
 class Command(BaseCommand):
     help = (
         "Load a file written by export_data into this migrated database, in one transaction: "
-        "a file that cannot be loaded whole changes nothing. Refuses when the tables already "
-        "hold rows the file does not, unless --replace, which deletes them first."
+        "a file that cannot be loaded whole changes nothing. The file's format version and "
+        "migration state must match this code's and this database's. Refuses when the "
+        "tables already hold rows the file does not, unless --replace, which deletes them "
+        "first."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -36,12 +38,10 @@ class Command(BaseCommand):
         source = options["file"]
         try:
             if source == "-":
-                records = parse(sys.stdin.buffer.read(), name="standard input")
+                dump = parse(sys.stdin.buffer.read(), name="standard input")
             else:
-                records = read_file(Path(source))
-            summary = load(
-                records, replace=options["replace"], using=options["database"], name=source
-            )
+                dump = read_file(Path(source))
+            summary = load(dump, replace=options["replace"], using=options["database"], name=source)
         except TransferError as error:
             raise CommandError(str(error)) from error
         line = f"Imported {summary.records:,} records into {summary.tables:,} tables from {source}"

@@ -1,0 +1,283 @@
+"""Running in production: outages answer 503, probes, a failing throttle cache, the schema's
+cost. Each test builds what it needs; none reads the shipped data."""
+
+from __future__ import annotations
+
+import json
+import logging
+import socket
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+from unittest import mock
+
+import psycopg
+import pytest
+import yaml
+from django.db import OperationalError, connection, connections
+from django.test import Client, RequestFactory
+from drf_spectacular.generators import SchemaGenerator
+from drf_spectacular.views import SpectacularAPIView
+from rest_framework.test import APIClient
+
+from tradeapi import health
+from tradeapi.api import throttling
+from tradeapi.api.schema_view import CachedSchemaView
+
+
+def assert_outage(response: Any) -> None:
+    assert response.status_code == 503, response.content
+    assert response["Content-Type"] == "application/json"
+    assert int(response["Retry-After"]) > 0
+    body = response.json()
+    assert body["type"] == "server_error"
+    assert [e["code"] for e in body["errors"]] == ["service_unavailable"]
+
+
+@contextmanager
+def database_down() -> Iterator[None]:
+    """Every new query fails as it does while the server restarts (Django wraps the
+    driver's error in OperationalError)."""
+    error = OperationalError("server closed the connection unexpectedly")
+    with mock.patch.object(type(connections["default"]), "cursor", side_effect=error):
+        yield
+
+
+# --- outages answer as outages -----------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_database_outage_in_an_api_view_is_a_503() -> None:
+    with database_down():
+        response = APIClient(raise_request_exception=False).get("/api/v1/changes/")
+    assert_outage(response)
+
+
+@pytest.mark.django_db
+def test_a_database_outage_outside_drf_is_a_503(admin_user: Any) -> None:
+    client = Client(raise_request_exception=False)
+    client.force_login(admin_user)
+    with database_down():
+        # The admin loads the session, then the user, from the database: it fails in
+        # middleware before any view runs, which only handler500 can catch.
+        response = client.get("/admin/")
+        assert_outage(response)
+        # In a view: the middleware's process_exception.
+        with mock.patch(
+            "django.contrib.admin.sites.AdminSite.each_context",
+            side_effect=OperationalError("terminating connection due to administrator command"),
+        ):
+            assert_outage(Client(raise_request_exception=False).get("/admin/login/"))
+
+
+@pytest.mark.django_db
+def test_other_server_errors_stay_500s_in_the_standard_shape() -> None:
+    with mock.patch(
+        "django.contrib.admin.sites.AdminSite.each_context", side_effect=RuntimeError("a bug")
+    ):
+        response = Client(raise_request_exception=False).get("/admin/login/")
+    assert response.status_code == 500
+    assert response.json()["type"] == "server_error"
+
+
+def other_connection() -> psycopg.Connection[Any]:
+    """A second session on the test database, as another process would have."""
+    params = connection.get_connection_params()
+    params.pop("cursor_factory", None)
+    params.pop("context", None)
+    params.pop("prepare_threshold", None)
+    return psycopg.connect(**params, autocommit=False)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_a_held_table_lock_is_a_quick_503_not_a_stalled_worker() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW lock_timeout")
+        assert cursor.fetchone()[0] == "2s"  # The default DB_LOCK_TIMEOUT_MS.
+        cursor.execute("SHOW statement_timeout")
+        assert cursor.fetchone()[0] == "15s"
+    holder = other_connection()
+    try:
+        holder.execute("LOCK TABLE agreements_source IN ACCESS EXCLUSIVE MODE")
+        started = time.monotonic()
+        response = APIClient(raise_request_exception=False).get("/api/v1/sources/")
+        waited = time.monotonic() - started
+    finally:
+        holder.rollback()
+        holder.close()
+    assert_outage(response)
+    assert waited < 10, f"waited {waited:.1f} s behind the lock"
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_a_statement_cancelled_by_statement_timeout_is_a_503() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL lock_timeout = '20s'")
+        cursor.execute("SET LOCAL statement_timeout = '300ms'")
+    holder = other_connection()
+    try:
+        holder.execute("LOCK TABLE agreements_source IN ACCESS EXCLUSIVE MODE")
+        response = APIClient(raise_request_exception=False).get("/api/v1/sources/")
+    finally:
+        holder.rollback()
+        holder.close()
+    assert_outage(response)
+
+
+def closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])  # Nothing listens there once the probe closes.
+
+
+@contextmanager
+def database_unreachable(django_db_blocker: Any) -> Iterator[None]:
+    """The connection really goes: the server's address now refuses connections."""
+    with django_db_blocker.unblock():
+        connection.close()
+        settings_dict = connection.settings_dict
+        real = settings_dict["HOST"], settings_dict["PORT"]
+        settings_dict["HOST"], settings_dict["PORT"] = "127.0.0.1", closed_port()
+        try:
+            yield
+        finally:
+            connection.close()
+            settings_dict["HOST"], settings_dict["PORT"] = real
+
+
+@pytest.mark.postgres
+def test_an_unreachable_database_is_a_503_everywhere(django_db_blocker: Any) -> None:
+    with database_unreachable(django_db_blocker):
+        assert_outage(APIClient(raise_request_exception=False).get("/api/v1/sources/"))
+        signing_in = {"username": "someone", "password": "a long passphrase 42"}
+        assert_outage(Client(raise_request_exception=False).post("/admin/login/", signing_in))
+        ready = Client().get("/readyz")
+        assert ready.status_code == 503
+        assert ready.json()["errors"][0]["code"] == "not_ready"
+        assert Client().get("/healthz").status_code == 200
+
+
+# --- probes ------------------------------------------------------------------------------
+
+
+def test_healthz_touches_nothing_and_needs_no_https_or_known_host(settings: Any) -> None:
+    settings.SECURE_SSL_REDIRECT = True
+    settings.ALLOWED_HOSTS = ["api.example.org"]
+    # No database fixture: any query would fail the request.
+    with database_down():
+        response = Client().get("/healthz", HTTP_HOST="10.1.2.3:8000")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+    assert response["Cache-Control"] == "no-store"
+
+
+@pytest.mark.django_db
+def test_readyz_answers_200_when_the_database_answers_and_is_migrated(settings: Any) -> None:
+    settings.SECURE_SSL_REDIRECT = True
+    response = Client().get("/readyz", HTTP_HOST="10.1.2.3")
+    assert response.status_code == 200, response.content
+    assert response.json()["status"] == "ready"
+
+
+@pytest.mark.django_db
+def test_readyz_is_503_until_every_migration_is_applied() -> None:
+    pending = health.known_migrations() | {("agreements", "9999_not_yet")}
+    with mock.patch.object(health, "known_migrations", return_value=pending):
+        response = Client().get("/readyz")
+    assert response.status_code == 503
+    assert "agreements.9999_not_yet" in response.json()["errors"][0]["detail"]
+    assert int(response["Retry-After"]) > 0
+
+
+@pytest.mark.django_db
+def test_readyz_is_503_when_the_database_does_not_answer() -> None:
+    with database_down():
+        response = Client().get("/readyz")
+    assert response.status_code == 503
+    assert "does not answer" in response.json()["errors"][0]["detail"]
+
+
+@pytest.mark.django_db
+def test_probes_are_never_throttled(settings: Any) -> None:
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"anon": "1/minute", "user": None},
+    }
+    client = Client()
+    statuses = {client.get(path).status_code for path in ["/healthz", "/readyz"] * 5}
+    assert statuses == {200}
+
+
+# --- the throttle's cache fails open -----------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_throttling_fails_open_when_redis_is_down(settings: Any, caplog: Any) -> None:
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{closed_port()}/0",
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+    }
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"anon": "100/minute", "user": None},
+    }
+    throttling.reset_fail_open()
+    before = throttling.fail_open_count()
+    client = APIClient()
+    with caplog.at_level(logging.ERROR, logger="tradeapi.api.throttling"):
+        statuses = [client.get("/api/v1/economies/?page_size=1").status_code for _ in range(3)]
+    assert statuses == [200, 200, 200]
+    assert throttling.fail_open_count() - before == 3
+    assert "Throttle cache unavailable" in caplog.text
+    assert client.get("/readyz").json()["throttle_fail_open"] >= 3
+    throttling.reset_fail_open()
+
+
+# --- the schema is built once per process ------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_schema_is_generated_once_and_answers_as_before() -> None:
+    CachedSchemaView.clear_cache()
+    calls: list[Any] = []
+    real = SchemaGenerator.get_schema
+
+    def counting(self: Any, *args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        return real(self, *args, **kwargs)
+
+    client = Client()
+    with mock.patch.object(SchemaGenerator, "get_schema", counting):
+        answers = {
+            accept: client.get("/api/v1/schema/", HTTP_ACCEPT=accept)
+            for accept in ["application/vnd.oai.openapi", "application/vnd.oai.openapi+json"]
+        }
+        again = client.get("/api/v1/schema/?format=json")
+    assert len(calls) == 1
+    # Byte for byte what drf-spectacular's own view answers, in both formats.
+    factory = RequestFactory()
+    for accept, answer in answers.items():
+        request = factory.get("/api/v1/schema/", HTTP_ACCEPT=accept)
+        expected = SpectacularAPIView.as_view()(request, version="v1")
+        expected.render()
+        assert answer.status_code == 200
+        assert answer["Content-Type"] == expected["Content-Type"]
+        assert answer.content == expected.content
+    assert yaml.safe_load(answers["application/vnd.oai.openapi"].content) == json.loads(
+        again.content
+    )
+
+
+def test_an_unsafe_method_on_an_unrouted_api_url_is_a_json_404() -> None:
+    """Found by schemathesis: DELETE /api/v1/sources/1.5/ (no route: ids have no dot) was the
+    CSRF check's HTML 403, since the catch-all 404 view is not DRF's."""
+    client = APIClient(enforce_csrf_checks=True)
+    response = client.delete("/api/v1/sources/3.66e-299/", HTTP_COOKIE="sessionid=whatever")
+    assert response.status_code == 404
+    assert response.json()["errors"][0]["code"] == "not_found"
