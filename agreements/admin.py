@@ -38,6 +38,7 @@ from agreements.models import (
     Product,
     Rate,
     Source,
+    TariffLine,
 )
 from agreements.models.choices import RateStatus
 
@@ -89,6 +90,27 @@ class ProductAdmin(TimestampedAdmin):
     @admin.display(description="description")
     def short_description(self, obj: Product) -> str:
         return obj.description[:120]
+
+
+@admin.register(TariffLine)
+class TariffLineAdmin(admin.ModelAdmin):
+    """Loaded by the import commands from the official schedules; shown for reference.
+
+    A plain ModelAdmin: tariff lines are not in the audit history (agreements.models.history).
+    """
+
+    list_display = ["importer", "code", "edition", "general", "short_description"]
+    list_filter = ["importer", "edition"]
+    list_select_related = ["importer"]
+    search_fields = ["^code", "description"]
+    autocomplete_fields = ["importer", "sources"]
+    list_per_page = 100
+    show_full_result_count = False
+    readonly_fields = TIMESTAMPS
+
+    @admin.display(description="description")
+    def short_description(self, obj: TariffLine) -> str:
+        return obj.description[-120:]
 
 
 @admin.register(Source)

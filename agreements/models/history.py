@@ -37,6 +37,11 @@ TRACKED: dict[type[models.Model], tuple[str, ...]] = {
     Rate: (),
 }
 
+# Not audited: TariffLine. Its rows are copies of an official file, rewritten only by the
+# import commands, and the file's edition (a Source) is their record: the history would be a
+# second copy of ~80,000 lines (two HTS editions, the UK and EU codes) that doubles the
+# time of every load for no information the files do not keep.
+
 # Bookkeeping columns: they change on every save, so they are never "what changed".
 UNTRACKED_FIELDS = ("created_at", "updated_at")
 

@@ -1,0 +1,1 @@
+"""National tariff schedules: reading their duty texts and loading their lines."""
