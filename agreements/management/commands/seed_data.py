@@ -9,7 +9,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 from tqdm import tqdm
 
-from agreements.seeding import CREATED, UNCHANGED, UPDATED, seed_all
+from agreements.seeding import CREATED, DELETED, UNCHANGED, UPDATED, seed_all
 
 
 class Command(BaseCommand):
@@ -28,8 +28,8 @@ class Command(BaseCommand):
         for label, counts in sorted(report.counts.items()):
             total += sum(counts.values())
             self.stdout.write(
-                f"{label:>20}: {counts[CREATED]:>5} created, {counts[UPDATED]:>5} updated, "
-                f"{counts[UNCHANGED]:>5} unchanged"
+                f"{label:>20}: {counts[CREATED]:>6} created, {counts[UPDATED]:>6} updated, "
+                f"{counts[UNCHANGED]:>6} unchanged, {counts[DELETED]:>6} deleted"
             )
         if report.changed:
             self.stdout.write(self.style.SUCCESS("Seed data loaded."))
