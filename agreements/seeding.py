@@ -8,10 +8,7 @@ edited can be seeded again: records that are not in the fixtures are left alone.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import gzip
-import io
 import json
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
@@ -44,18 +41,19 @@ from agreements.models import (
 )
 from agreements.models.choices import EconomyKind
 from agreements.models.products import level_for_code
+from agreements.tariffs.imports import (
+    HtsEdition,
+    ImportSummary,
+    import_hts_editions,
+    import_uk_tariff,
+    read_hts,
+)
 
 FIXTURES_DIR = Path(settings.BASE_DIR) / "fixtures"
 # The US tariff measures from the primary texts, one file per family, with their product
 # lists (fixtures/us/measures/*.json, fixtures/us/lists/*.txt).
 US_MEASURES = Path("us") / "measures"
 US_LISTS = Path("us") / "lists"
-# The HTS editions (as published by the USITC) whose descriptions name the national lines
-# the measure lists cite; the newer edition first.
-HTS_EDITIONS = (
-    Path("us") / "hts_2026_basic_edition.csv.gz",
-    Path("us") / "hts_2025_basic_edition.csv.gz",
-)
 CREATED, UPDATED, UNCHANGED, DELETED = "created", "updated", "unchanged", "deleted"
 # The audit history's change reason for everything this module writes.
 CHANGE_REASON = "seed_data"
@@ -456,6 +454,9 @@ def seed_us_measures(
         raise ValueError("; ".join(problems))
 
     codes = data.codes()
+    # A 10-digit line's own 8-digit line too, so that it hangs under it (as the HTS importer
+    # would make it), whichever of the two loads runs first.
+    codes |= {code[:8] for code in codes if len(code) == 10}
     existing = set(Product.objects.filter(code__in=list(codes)).values_list("code", flat=True))
     if codes - existing:
         descriptions = hts_descriptions(codes - existing, fixtures_dir)
@@ -512,46 +513,27 @@ def _measure_input(
 
 
 def hts_descriptions(codes: Iterable[str], fixtures_dir: Path = FIXTURES_DIR) -> dict[str, str]:
-    """A description for each code, from the newest HTS edition that has it: the line's own
-    text preceded by the texts of the rows it is indented under, as the schedule prints
-    them (its own text alone is often just "Other"). An 8-digit line the schedule prints
-    only as its single 10-digit line (`0106.14.00.00`) takes that line's text; a code in
-    neither edition says so."""
+    """A description for each code, from the newest HTS edition that has it, as the HTS
+    importer writes it (the line's text preceded by the texts of the rows it is indented
+    under). An 8-digit line the schedule prints only as its single 10-digit line
+    (`0106.14.00.00`) takes that line's text; a code in neither edition says so."""
     wanted = set(codes)
     found: dict[str, str] = {}
-    for edition in HTS_EDITIONS:
-        path = fixtures_dir / edition
+    for name, *_edition in reversed(HTS_EDITIONS):
+        path = fixtures_dir / name
         if not path.exists():
             continue
-        chains = _hts_chains(path)
+        lines = {row.code: row.description for row in read_hts(path)}
         for code in sorted(wanted - set(found)):
-            text = chains.get(code) or chains.get(code + "00")
+            text = lines.get(code) or lines.get(code + "00")
             if text is None and len(code) == 8:
-                child = next((k for k in chains if len(k) == 10 and k.startswith(code)), None)
-                text = chains[child].rsplit(" : ", 1)[0] if child else None
+                child = next((k for k in sorted(lines) if k.startswith(code)), None)
+                text = lines[child].rsplit(": ", 1)[0] if child else None
             if text is not None:
                 found[code] = text
     for code in wanted - set(found):
         found[code] = "A code the US measure data names that is not a line of the HTS editions."
     return found
-
-
-def _hts_chains(path: Path) -> dict[str, str]:
-    chains: dict[str, str] = {}
-    stack: list[str] = []
-    with gzip.open(path, "rb") as raw, io.TextIOWrapper(raw, encoding="utf-8-sig") as text:
-        reader = csv.reader(text)
-        next(reader)
-        for row in reader:
-            if len(row) < 3 or not row[1].isdigit():
-                continue
-            indent = int(row[1])
-            del stack[indent:]
-            stack.append(row[2].strip().rstrip(":"))
-            code = row[0].replace(".", "")
-            if code.isdigit():
-                chains[code] = " : ".join(part for part in stack if part)
-    return chains
 
 
 def retire_measures(report: SeedReport, fixtures_dir: Path = FIXTURES_DIR) -> None:
@@ -586,6 +568,34 @@ def seed_all(*, fixtures_dir: Path = FIXTURES_DIR, progress: Progress = _no_prog
         seed_measures(report, sources, fixtures_dir, progress)
         seed_us_measures(report, us_measures, sources, fixtures_dir, stamp)
     return report
+
+
+# The official schedules under fixtures/ (fixtures/PROVENANCE.md), loaded by seed_data after
+# the sourced fixtures. Not part of seed_all: tests that are not about the schedules' facts
+# must not pay for loading 80,000 lines.
+HTS_EDITIONS = (
+    ("us/hts_2025_basic_edition.csv.gz", "HTS 2025 Basic Edition", "2025-01-01", "2026-01-01"),
+    ("us/hts_2026_basic_edition.csv.gz", "HTS 2026 Basic Edition", "2026-01-01", None),
+)
+UK_TARIFF = "uk/global-uk-tariff.csv.gz"
+
+
+def seed_schedules(
+    *, fixtures_dir: Path = FIXTURES_DIR, progress: Progress = _no_progress
+) -> list[ImportSummary]:
+    """The US HTS editions (both in one run, so each measure is written once) and the UK/EU
+    file; each import compares before it writes, so a second run changes nothing."""
+    editions = [
+        HtsEdition(fixtures_dir / name, edition, _required_date(start), _date(end))
+        for name, edition, start, end in HTS_EDITIONS
+    ]
+    summaries = [import_hts_editions(editions=editions, progress=progress)]
+    summaries.extend(import_uk_tariff(path=fixtures_dir / UK_TARIFF, progress=progress).values())
+    return summaries
+
+
+def _required_date(value: str) -> dt.date:
+    return dt.date.fromisoformat(value)
 
 
 def _date(value: str | None) -> dt.date | None:

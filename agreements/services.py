@@ -9,7 +9,7 @@ so a failure halfway leaves nothing half-written.
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -18,8 +18,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.db.models import Q
-from simple_history.models import HistoricalRecords
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+from simple_history.utils import bulk_create_with_history
 
 from agreements.models import (
     Delegate,
@@ -31,6 +30,7 @@ from agreements.models import (
     Source,
 )
 from agreements.models.products import level_for_code
+from agreements.tariffs import bulk
 
 # Migration 0002's exclusion constraint (PostgreSQL only): no two in-force periods of one
 # measure overlap. Rate.clean() checks the same rule first, on both databases.
@@ -117,8 +117,6 @@ def rate_save(*, rate: Rate) -> Rate:
 
 # --- bulk loads of sourced data ------------------------------------------------------------
 
-BULK_BATCH = 2000
-
 SOURCE_FIELDS = ("title", "url", "locator", "publisher", "published_on", "note")
 MEASURE_FIELDS = (
     "title",
@@ -182,9 +180,9 @@ def sources_sync(
     urls = [ident for kind, ident in first if kind == "url"]
     locators = [ident for kind, ident in first if kind == "locator"]
     stored: dict[tuple[str, str], Source] = {}
-    for start in range(0, max(len(urls), len(locators)), BULK_BATCH):
-        query = Q(url__in=urls[start : start + BULK_BATCH]) | Q(
-            locator__in=locators[start : start + BULK_BATCH]
+    for start in range(0, max(len(urls), len(locators)), bulk.BATCH):
+        query = Q(url__in=urls[start : start + bulk.BATCH]) | Q(
+            locator__in=locators[start : start + bulk.BATCH]
         )
         for found in Source.objects.filter(query):
             stored[("url", found.url) if found.url else ("locator", found.locator)] = found
@@ -299,27 +297,18 @@ def measures_sync(
         stored[measure.slug] = measure
     ids = {slug: measure.pk for slug, measure in stored.items()}
 
-    changed = _m2m_sync(Measure, "products", {ids[m.slug]: m.products for m in measures})
-    changed |= _m2m_sync(
-        Measure, "excluded_products", {ids[m.slug]: m.excluded_products for m in measures}
-    )
-    changed |= _m2m_sync(
-        Measure, "excluded_origins", {ids[m.slug]: m.excluded_origins for m in measures}
-    )
-    changed |= _m2m_sync(Measure, "sources", {ids[m.slug]: m.sources for m in measures})
+    changed = bulk.set_m2m(Measure, "products", {ids[m.slug]: set(m.products) for m in measures})
+    for name in ("excluded_products", "excluded_origins", "sources"):
+        changed |= bulk.set_m2m(
+            Measure, name, {ids[m.slug]: set(getattr(m, name)) for m in measures}
+        )
     created = {m.pk for m in to_create}
     updated = {m.pk for m in to_update}
     scope_only = changed - created - updated
-    if scope_only:
-        # A change of scope alone is a change of the measure: one `~` record, as a save's.
-        Measure.history.bulk_history_create(  # type: ignore[attr-defined]
-            list(Measure.objects.filter(pk__in=scope_only)),
-            update=True,
-            default_change_reason=reason,
-            default_date=stamp,
-            batch_size=BULK_BATCH,
-        )
-    _snapshot_m2m(Measure, created | updated | scope_only, stamp=stamp)
+    # A change of scope alone is a change of the measure: one `~` record, as a save's; and
+    # every record of this load gets its many-to-many sets, which bulk writes leave out.
+    bulk.record_changes(Measure, scope_only, reason=reason, stamp=stamp)
+    bulk.snapshot_m2m(Measure, created | updated | scope_only, stamp=stamp)
     counts.add(Measure, "created", len(created))
     counts.add(Measure, "updated", len(updated | scope_only))
     counts.add(Measure, "unchanged", len(measures) - len(created | updated | scope_only))
@@ -394,98 +383,7 @@ def _bulk_write(
     reason: str,
     stamp: dt.datetime,
 ) -> None:
-    """The history library's bulk helpers: a plain bulk write would leave no audit record."""
-    if to_create:
-        bulk_create_with_history(
-            to_create,
-            model,
-            batch_size=BULK_BATCH,
-            default_change_reason=reason,
-            default_date=stamp,
-        )
-    if to_update:
-        bulk_update_with_history(
-            to_update,
-            model,
-            list(fields),
-            batch_size=BULK_BATCH,
-            default_change_reason=reason,
-            default_date=stamp,
-        )
-
-
-def _through(model: type[models.Model], name: str) -> tuple[Any, str, str]:
-    m2m = model._meta.get_field(name)
-    assert isinstance(m2m, models.ManyToManyField)
-    return m2m.remote_field.through, m2m.m2m_field_name(), m2m.m2m_reverse_field_name()
-
-
-def _m2m_sync(
-    model: type[models.Model], name: str, wanted: Mapping[Any, Iterable[Any]]
-) -> set[Any]:
-    """Make each owner's `name` hold exactly `wanted[owner]`, with one bulk insert and one
-    bulk delete; returns the owners whose set changed."""
-    through, owner_field, target_field = _through(model, name)
-    owners = list(wanted)
-    current: dict[Any, dict[Any, int]] = defaultdict(dict)
-    for start in range(0, len(owners), BULK_BATCH):
-        rows = through.objects.filter(
-            **{f"{owner_field}_id__in": owners[start : start + BULK_BATCH]}
-        ).values_list("id", f"{owner_field}_id", f"{target_field}_id")
-        for row_id, owner, target in rows:
-            current[owner][target] = row_id
-    gone: list[int] = []
-    new: list[Any] = []
-    changed: set[Any] = set()
-    for owner, targets in wanted.items():
-        have = current.get(owner, {})
-        targets = set(targets)
-        removed = [row_id for target, row_id in have.items() if target not in targets]
-        added = sorted(target for target in targets if target not in have)
-        if removed or added:
-            changed.add(owner)
-        gone.extend(removed)
-        new.extend(
-            through(**{f"{owner_field}_id": owner, f"{target_field}_id": target})
-            for target in added
-        )
-    for start in range(0, len(gone), BULK_BATCH):
-        through.objects.filter(id__in=gone[start : start + BULK_BATCH]).delete()
-    through.objects.bulk_create(new, batch_size=BULK_BATCH)
-    return changed
-
-
-def _snapshot_m2m(model: type[models.Model], pks: Iterable[Any], *, stamp: dt.datetime) -> None:
-    """Copy the many-to-many sets of `pks` into their history records of this load (stamped
-    `stamp`), which bulk writes create without them: the history then reads as if each
-    record had been saved alone."""
-    history = model.history.model  # type: ignore[attr-defined]
-    owners = sorted(pks)
-    records: dict[Any, int] = {}
-    for start in range(0, len(owners), BULK_BATCH):
-        records.update(
-            history.objects.filter(history_date=stamp, id__in=owners[start : start + BULK_BATCH])
-            .exclude(history_type="-")
-            .order_by("history_id")
-            .values_list("id", "history_id")
-        )
-    for m2m in history._history_m2m_fields:
-        m2m_history = HistoricalRecords.m2m_models[m2m]
-        through, owner_field, target_field = _through(model, m2m.name)
-        rows = []
-        keys = sorted(records)
-        for start in range(0, len(keys), BULK_BATCH):
-            for row_id, owner, target in through.objects.filter(
-                **{f"{owner_field}_id__in": keys[start : start + BULK_BATCH]}
-            ).values_list("id", f"{owner_field}_id", f"{target_field}_id"):
-                rows.append(
-                    m2m_history(
-                        **{
-                            "history_id": records[owner],
-                            "id": row_id,
-                            f"{owner_field}_id": owner,
-                            f"{target_field}_id": target,
-                        }
-                    )
-                )
-        m2m_history.objects.bulk_create(rows, batch_size=BULK_BATCH)
+    """Through the history library's bulk helpers: a plain bulk write would leave no audit
+    record."""
+    bulk.create(to_create, model, reason=reason, stamp=stamp)
+    bulk.update(to_update, model, fields, reason=reason, stamp=stamp)

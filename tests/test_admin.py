@@ -42,7 +42,7 @@ def _a_tariff_line() -> None:
             "edition": "HTS 2026 Basic Edition",
         },
     )
-    line.sources.add(Source.objects.order_by("pk").first())
+    line.sources.add(Source.objects.order_by("pk")[0])
 
 
 def url(model: type[Model], view: str, *args: Any) -> str:

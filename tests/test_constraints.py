@@ -21,6 +21,8 @@ from agreements.models import (
     NegotiationRound,
     Product,
     Rate,
+    Source,
+    TariffLine,
 )
 
 pytestmark = pytest.mark.django_db
@@ -129,6 +131,61 @@ VIOLATIONS: dict[str, Callable[[], Any]] = {
     ),
     "rate_unique_measure_start_status": lambda: Rate.objects.create(
         measure=measure(), rate=1, valid_from=D(2026, 2, 24), status="in_force"
+    ),
+    "rate_specific_parts_together": lambda: Rate.objects.create(
+        measure=measure(), rate=0, valid_from=D(2030, 1, 1), specific_amount=Decimal("0.044")
+    ),
+    "rate_specific_parts_together_unit": lambda: Rate.objects.create(
+        measure=measure(), rate=0, valid_from=D(2030, 1, 1), specific_unit="kg"
+    ),
+    "rate_specific_non_negative": lambda: Rate.objects.create(
+        measure=measure(),
+        rate=0,
+        valid_from=D(2030, 1, 1),
+        specific_amount=Decimal("-0.01"),
+        specific_currency="USD",
+        specific_unit="kg",
+    ),
+    "rate_specific_currency_format": lambda: Rate.objects.create(
+        measure=measure(),
+        rate=0,
+        valid_from=D(2030, 1, 1),
+        specific_amount=Decimal("0.01"),
+        specific_currency="usd",
+        specific_unit="kg",
+    ),
+    "measure_claim_format": lambda: Measure.objects.filter(pk=measure().pk).update(claim="K R"),
+    "measure_claim_upper_case": lambda: Measure.objects.filter(pk=measure().pk).update(claim="kr"),
+    "measure_basis_valid": lambda: Measure.objects.filter(pk=measure().pk).update(basis="weight"),
+    "source_url_or_locator": lambda: Source.objects.create(title="x", publisher="x"),
+    "source_unique_url": lambda: Source.objects.create(
+        title="x",
+        publisher="x",
+        url=Source.objects.exclude(url="").first().url,  # type: ignore[union-attr]
+    ),
+    "source_unique_locator": lambda: [
+        Source.objects.create(title="x", publisher="x", locator="usitc/x.csv") for _ in range(2)
+    ],
+    "tariff_line_code_format": lambda: TariffLine.objects.create(
+        importer_id="US", code="0101300", valid_from=D(2026, 1, 1), description="x", edition="x"
+    ),
+    "tariff_line_unique_importer_code_start": lambda: [
+        TariffLine.objects.create(
+            importer_id="US",
+            code="01013000",
+            valid_from=D(2026, 1, 1),
+            description="x",
+            edition="x",
+        )
+        for _ in range(2)
+    ],
+    "tariff_line_valid_to_after_valid_from": lambda: TariffLine.objects.create(
+        importer_id="US",
+        code="01013000",
+        valid_from=D(2026, 1, 1),
+        valid_to=D(2026, 1, 1),
+        description="x",
+        edition="x",
     ),
 }
 

@@ -17,7 +17,8 @@ pytestmark = pytest.mark.django_db
 
 def run_seed() -> str:
     out = StringIO()
-    call_command("seed_data", stdout=out)
+    # The schedules have their own tests (tests/tariffs): loading them here would be slow.
+    call_command("seed_data", "--no-schedules", stdout=out)
     return out.getvalue()
 
 

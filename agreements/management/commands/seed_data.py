@@ -6,17 +6,28 @@ import sys
 from collections.abc import Iterable
 from typing import Any
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
 from tqdm import tqdm
 
-from agreements.seeding import CREATED, DELETED, UNCHANGED, UPDATED, seed_all
+from agreements.management.commands._tariffs import write_summary
+from agreements.seeding import CREATED, DELETED, UNCHANGED, UPDATED, seed_all, seed_schedules
 
 
 class Command(BaseCommand):
     help = (
         "Load every ISO 3166-1 country, the EU and its dated memberships, the HS nomenclature "
-        "and the sourced 2025 fixtures. Idempotent: a second run changes nothing and says so."
+        "and the sourced 2025 fixtures, then the official schedules (the HTS 2025 and 2026 "
+        "Basic Editions, the UK Global Tariff and the EU's 2020 CET). Idempotent: a second "
+        "run changes nothing and says so."
     )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--no-schedules",
+            action="store_false",
+            dest="schedules",
+            help="Leave out the official schedules (the slow part: ~80,000 tariff lines).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         def progress(items: Iterable[Any], label: str) -> Iterable[Any]:
@@ -37,3 +48,6 @@ class Command(BaseCommand):
             self.stdout.write(
                 self.style.SUCCESS(f"Nothing changed: all {total:,} records were up to date.")
             )
+        if options["schedules"]:
+            for summary in seed_schedules(progress=progress):
+                write_summary(self, summary)
