@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -38,9 +38,11 @@ from agreements.models import (
     Product,
     Rate,
     Source,
+    TariffLine,
 )
 from agreements.models.choices import EconomyKind
 from agreements.models.products import level_for_code
+from agreements.tariffs import bulk
 from agreements.tariffs.imports import (
     HtsEdition,
     ImportSummary,
@@ -70,6 +72,8 @@ class SeedReport:
     """What a run did, per model: how many records it created, updated or left unchanged."""
 
     counts: dict[str, Counter[str]] = field(default_factory=dict)
+    # What the imports of the official schedules did, when the run loaded them.
+    schedules: list[ImportSummary] = field(default_factory=list)
 
     def add(self, model: type[models.Model], action: str, number: int = 1) -> None:
         label = str(model._meta.verbose_name_plural)
@@ -519,7 +523,21 @@ def hts_descriptions(codes: Iterable[str], fixtures_dir: Path = FIXTURES_DIR) ->
     (`0106.14.00.00`) takes that line's text; a code in neither edition says so."""
     wanted = set(codes)
     found: dict[str, str] = {}
+    # Once the HTS importer has run, its tariff lines hold the same texts: read them there
+    # rather than parse the editions again.
+    variants = wanted | {code + "00" for code in wanted if len(code) == 8}
+    stored = dict(
+        TariffLine.objects.filter(importer_id="US", code__in=list(variants))
+        .order_by("code", "valid_from")
+        .values_list("code", "description")
+    )
+    for code in wanted:
+        text = stored.get(code) or stored.get(code + "00")
+        if text is not None:
+            found[code] = text
     for name, *_edition in reversed(HTS_EDITIONS):
+        if not wanted - set(found):
+            break
         path = fixtures_dir / name
         if not path.exists():
             continue
@@ -546,8 +564,20 @@ def retire_measures(report: SeedReport, fixtures_dir: Path = FIXTURES_DIR) -> No
     report.add(Measure, DELETED, len(deleted))
 
 
-def seed_all(*, fixtures_dir: Path = FIXTURES_DIR, progress: Progress = _no_progress) -> SeedReport:
-    """Load everything, each stage in its own transaction so a bad fixture rolls back whole."""
+def seed_all(
+    *,
+    fixtures_dir: Path = FIXTURES_DIR,
+    progress: Progress = _no_progress,
+    schedules: Sequence[str] = (),
+) -> SeedReport:
+    """Load everything, each stage in its own transaction so a bad file rolls back whole:
+    the reference data, the sourced fixtures, the official `schedules` asked for ("us": the
+    HTS editions; "uk": the UK and EU file), then the US measures.
+
+    The US measures come last because their scopes point at national lines: after the HTS
+    import those exist already, described from the edition, and only the few codes the
+    HTS no longer has are added here. Without the schedules the loader adds them all.
+    """
     report = SeedReport()
     stages: list[Callable[[], None]] = [
         lambda: seed_economies(report, fixtures_dir),
@@ -566,7 +596,12 @@ def seed_all(*, fixtures_dir: Path = FIXTURES_DIR, progress: Progress = _no_prog
         seed_commitments(report, sources, fixtures_dir)
         retire_measures(report, fixtures_dir)
         seed_measures(report, sources, fixtures_dir, progress)
-        seed_us_measures(report, us_measures, sources, fixtures_dir, stamp)
+    if schedules:
+        report.schedules = seed_schedules(
+            fixtures_dir=fixtures_dir, progress=progress, which=schedules
+        )
+    with transaction.atomic(), bulk.unlogged_queries():
+        seed_us_measures(report, us_measures, sources, fixtures_dir, timezone.now())
     return report
 
 
@@ -580,17 +615,28 @@ HTS_EDITIONS = (
 UK_TARIFF = "uk/global-uk-tariff.csv.gz"
 
 
+SCHEDULES = ("us", "uk")
+
+
 def seed_schedules(
-    *, fixtures_dir: Path = FIXTURES_DIR, progress: Progress = _no_progress
+    *,
+    fixtures_dir: Path = FIXTURES_DIR,
+    progress: Progress = _no_progress,
+    which: Sequence[str] = SCHEDULES,
 ) -> list[ImportSummary]:
     """The US HTS editions (both in one run, so each measure is written once) and the UK/EU
     file; each import compares before it writes, so a second run changes nothing."""
-    editions = [
-        HtsEdition(fixtures_dir / name, edition, _required_date(start), _date(end))
-        for name, edition, start, end in HTS_EDITIONS
-    ]
-    summaries = [import_hts_editions(editions=editions, progress=progress)]
-    summaries.extend(import_uk_tariff(path=fixtures_dir / UK_TARIFF, progress=progress).values())
+    summaries = []
+    if "us" in which:
+        editions = [
+            HtsEdition(fixtures_dir / name, edition, _required_date(start), _date(end))
+            for name, edition, start, end in HTS_EDITIONS
+        ]
+        summaries.append(import_hts_editions(editions=editions, progress=progress))
+    if "uk" in which:
+        summaries.extend(
+            import_uk_tariff(path=fixtures_dir / UK_TARIFF, progress=progress).values()
+        )
     return summaries
 
 

@@ -29,7 +29,8 @@ def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> None:
     from agreements.seeding import seed_all
 
     with django_db_blocker.unblock():
-        seed_all()
+        # The US schedules too: the MFN base of every US line comes from the HTS editions.
+        seed_all(schedules=("us",))
 
 
 @pytest.fixture(autouse=True)
