@@ -25,7 +25,7 @@ from django.utils import timezone
 from simple_history.admin import SimpleHistoryAdmin
 
 from agreements import engine
-from agreements.forms import EffectiveRateForm
+from agreements.forms import EffectiveRateForm, MeasureAdminForm
 from agreements.models import (
     Agreement,
     BlocMembership,
@@ -252,21 +252,53 @@ class RateInline(admin.TabularInline):
     fields = ["rate", "valid_from", "valid_to", "status", "note"]
 
 
+class ChoicesInUseFilter(admin.ChoicesFieldListFilter):
+    """A choices field's filter offering only the values some record has, by their labels:
+    with thousands of measures, a choice that matches nothing is a dead end."""
+
+    def choices(self, changelist: Any) -> Any:
+        used = set(
+            changelist.model._default_manager.order_by()
+            .values_list(self.field_path, flat=True)
+            .distinct()
+        )
+        yield {
+            "selected": self.lookup_val is None,
+            "query_string": changelist.get_query_string(remove=[self.lookup_kwarg]),
+            "display": "All",
+        }
+        for value, label in self.field.flatchoices:
+            if value in used:
+                yield {
+                    "selected": self.lookup_val is not None and str(value) in self.lookup_val,
+                    "query_string": changelist.get_query_string({self.lookup_kwarg: value}),
+                    "display": label,
+                }
+
+
 @admin.register(Measure)
 class MeasureAdmin(TimestampedAdmin):
-    list_display = ["title", "importer", "origin", "legal_basis", "kind", "program"]
-    list_filter = ["legal_basis", "kind", "importer", "program"]
-    list_select_related = ["importer", "origin"]
-    search_fields = ["title", "slug", "instrument", "program"]
-    autocomplete_fields = [
-        "importer",
-        "origin",
-        "excluded_origins",
-        "products",
-        "excluded_products",
-        "agreement",
-        "sources",
+    """~15,000 measures (an MFN line each, the chapter 99 duties) and scopes of thousands of
+    codes: a paginated, searchable list whose filters offer only values in use, and the
+    product scope edited as text (agreements.forms.MeasureAdminForm)."""
+
+    form = MeasureAdminForm
+    list_display = ["title", "importer", "origin", "legal_basis", "kind", "program", "basis"]
+    list_filter = [
+        ("legal_basis", ChoicesInUseFilter),
+        ("kind", ChoicesInUseFilter),
+        ("basis", ChoicesInUseFilter),
+        ("importer", admin.RelatedOnlyFieldListFilter),
+        ("origin", admin.RelatedOnlyFieldListFilter),
+        "program",
     ]
+    list_select_related = ["importer", "origin"]
+    # `=products__code`: the measures that name a code exactly (e.g. 8471 or 85423100).
+    search_fields = ["title", "slug", "instrument", "program", "=products__code"]
+    search_help_text = "Title, slug, instrument or program; or an HS code a measure names."
+    list_per_page = 100
+    show_full_result_count = False
+    autocomplete_fields = ["importer", "origin", "excluded_origins", "agreement", "sources"]
     inlines = [RateInline]
 
 
