@@ -41,6 +41,26 @@ class EffectiveRateForm(forms.Form):
         return clean_hs_code(self.cleaned_data["hs"])
 
 
+class CodeListField(forms.CharField):
+    """A short list of codes typed as text ("S, S+"), stored as a JSON list: staff type
+    claims and program slugs, not JSON."""
+
+    def __init__(self, *, upper: bool, **kwargs: Any) -> None:
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+        self.upper = upper
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, list):
+            return ", ".join(str(item) for item in value)
+        return value
+
+    def to_python(self, value: Any) -> list[str]:  # type: ignore[override]
+        text = super().to_python(value) or ""
+        codes = [code.strip() for code in text.replace(",", " ").split()]
+        return [code.upper() if self.upper else code for code in codes if code]
+
+
 # Codes as staff paste them: one a line, or separated by commas, semicolons or spaces; the
 # HTS prints them with dots (8471.30.01), which are dropped.
 _CODE_SEPARATORS = re.compile(r"[\s,;]+")
@@ -104,7 +124,19 @@ class ProductCodesField(forms.CharField):
 
 
 class MeasureAdminForm(forms.ModelForm):
-    """A measure with its product scope and exclusions edited as lists of codes."""
+    """A measure with its claims and programs typed as short lists, and its product scope and
+    exclusions edited as lists of codes (thousands of them, pasted from a note)."""
+
+    waived_by = CodeListField(
+        upper=True,
+        help_text="Claims that switch this duty off, separated by commas, e.g. S, S+ for goods "
+        "that qualify under USMCA. Leave empty if no claim does.",
+    )
+    yields_to = CodeListField(
+        upper=False,
+        help_text="Programs this duty gives way to, separated by commas, e.g. us-s232-steel: "
+        "where a duty of one of them applies, this one does not.",
+    )
 
     products = ProductCodesField(
         label="Products",

@@ -145,6 +145,7 @@ def measure_post(**rows: str) -> dict[str, Any]:
         "instrument": "Test act",
         "program": "test",
         "kind": "additional",
+        "basis": "value",
         "sources": list(
             Measure.objects.get(slug="us-ieepa-fentanyl-eo14195").sources.values_list(
                 "pk", flat=True

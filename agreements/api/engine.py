@@ -7,6 +7,7 @@ Their query parameters, their answers as the schema documents them, and the view
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from dataclasses import fields, replace
 from decimal import Decimal
@@ -31,7 +32,8 @@ from tradeapi.api.serializers import validate_query
 
 MAX_TIMELINE_DAYS = 366 * 50
 # As the models store claims (upper case), but accepting the case a client types.
-CLAIM_INPUT_REGEX = r"^[A-Za-z][A-Za-z0-9]{0,4}[+*]?$"
+CLAIM_INPUT_REGEX = r"[A-Za-z][A-Za-z0-9]{0,4}[+*]?"
+MAX_CLAIMS = 20
 
 
 def rate_field(help_text: str, *, allow_null: bool = False) -> serializers.DecimalField:
@@ -43,6 +45,27 @@ def rate_field(help_text: str, *, allow_null: bool = False) -> serializers.Decim
         allow_null=allow_null,
         help_text=help_text,
     )
+
+
+class ClaimsField(serializers.ListField):
+    """Repeated `claim=` values, upper-cased. A bad one is an error of `claim` itself (not of
+    `claim.0`): a query string has no positions a client could point at."""
+
+    default_error_messages = {
+        **serializers.ListField.default_error_messages,
+        "invalid": "A claim is a program indicator, e.g. S, KR or A+ (at most 20 claims).",
+    }
+
+    def to_internal_value(self, data: Any) -> list[str]:
+        values = data if isinstance(data, list) else [data]
+        if len(values) > MAX_CLAIMS:
+            self.fail("invalid")
+        claims = []
+        for value in values:
+            if not isinstance(value, str) or not re.fullmatch(CLAIM_INPUT_REGEX, value):
+                self.fail("invalid")
+            claims.append(value.upper())
+        return claims
 
 
 def _today() -> dt.date:
@@ -57,18 +80,12 @@ class ShipmentQuerySerializer(serializers.Serializer[Any]):
     hs = HSCodeField(
         help_text="HS code of the goods, 2 to 10 digits; dots and spaces are ignored (8542.31)."
     )
-    claim = serializers.ListField(
-        child=serializers.RegexField(
-            CLAIM_INPUT_REGEX,
-            max_length=6,
-            error_messages={"invalid": "A claim is a program indicator, e.g. S, KR or A+."},
-        ),
+    claim = ClaimsField(
         required=False,
         default=list,
-        max_length=20,
         help_text="A preference the shipment claims, as the importer's tariff prints its "
         "program indicator (US: `S` for USMCA, `KR`, `AU`, `A+`, ...), case-insensitive; "
-        "repeat it for several (`claim=S&claim=A`). None by default.",
+        "repeat it for several (`claim=S&claim=A`), at most 20. None by default.",
     )
     scenario = serializers.ChoiceField(
         choices=[(s.value, s.value) for s in engine.Scenario],

@@ -191,6 +191,19 @@ class DelegateSerializer(serializers.ModelSerializer):
         model = Delegate
         fields = ["name", "title", "economy", "is_lead", "note"]
 
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        # The text rules every record shares (TimeStampedModel.clean_fields), checked here
+        # too so a bad delegate is refused with the round's other errors and named by its
+        # position. Only the fields given: a PATCH checks completeness separately
+        # (NegotiationRoundSerializer.validate_delegates), and the economy is resolved.
+        given = set(attrs) - {"economy"}
+        others = {field.name for field in Delegate._meta.concrete_fields} - given
+        try:
+            Delegate(**attrs).clean_fields(exclude=others)
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(model_errors(error)) from error
+        return attrs
+
 
 # A round's delegation is a handful of people, never thousands.
 MAX_DELEGATES = 200
