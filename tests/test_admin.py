@@ -147,9 +147,7 @@ def measure_post(**rows: str) -> dict[str, Any]:
         "kind": "additional",
         "basis": "value",
         "sources": list(
-            Measure.objects.get(slug="us-ieepa-fentanyl-eo14195").sources.values_list(
-                "pk", flat=True
-            )
+            Measure.objects.get(slug="us-ieepa-fentanyl-cn").sources.values_list("pk", flat=True)
         ),
         "rates-TOTAL_FORMS": str(len({k.split("-")[1] for k in rows})),
         "rates-INITIAL_FORMS": "0",
@@ -183,7 +181,7 @@ def test_overlapping_periods_in_one_submission_are_a_form_error(admin_client: Cl
 
 
 def test_a_period_overlapping_a_saved_one_is_a_form_error(admin_client: Client) -> None:
-    measure = Measure.objects.get(slug="us-ieepa-reciprocal-cn-eo14266")
+    measure = Measure.objects.get(slug="us-ieepa-reciprocal-cn-truce")
     existing = measure.rates.get()
     response = admin_client.post(
         url(Rate, "add"),
@@ -221,7 +219,7 @@ def test_bad_entries_are_form_errors_and_write_nothing(
     admin_client: Client, model: type[Model], data: dict[str, Any], field: str | None
 ) -> None:
     if model is Rate:
-        data = {**data, "measure": Measure.objects.get(slug="us-s122-global-10").pk}
+        data = {**data, "measure": Measure.objects.get(slug="us-section-122-surcharge").pk}
     before = model._default_manager.count()
     response = admin_client.post(url(model, "add"), data)
     assert response.status_code == 200

@@ -30,7 +30,7 @@ D = dt.date
 
 
 def measure() -> Measure:
-    return Measure.objects.get(slug="us-s122-global-10")
+    return Measure.objects.get(slug="us-section-122-surcharge")
 
 
 def truce() -> Agreement:
@@ -115,7 +115,7 @@ VIOLATIONS: dict[str, Callable[[], Any]] = {
         origin_id="US"
     ),
     "measure_slug_unique": lambda: Measure.objects.create(
-        slug="us-s122-global-10",
+        slug="us-section-122-surcharge",
         title="x",
         importer_id="US",
         legal_basis="other",
@@ -199,7 +199,7 @@ def test_a_raw_write_breaking_an_invariant_is_refused(write: Callable[[], Any]) 
 
 @pytest.mark.postgres
 def test_overlapping_in_force_periods_are_refused_by_postgresql() -> None:
-    # us-s122-global-10 is in force over [2026-02-24, 2026-07-24).
+    # us-section-122-surcharge is in force over [2026-02-24, 2026-07-24).
     with pytest.raises(IntegrityError, match="rate_in_force_no_overlap"), transaction.atomic():
         Rate.objects.create(measure=measure(), rate=5, valid_from=D(2026, 7, 1))
 

@@ -139,8 +139,8 @@ def test_replace_deletes_what_the_dump_does_not_hold(tmp_path: Path) -> None:
     dump = tmp_path / "all.json"
     export(dump)
     Source.objects.create(url="https://example.org/new", title="Added after the dump")
-    Rate.objects.filter(measure__slug="us-ieepa-reciprocal-cn-eo14266").delete()
-    Measure.objects.filter(slug="us-ieepa-fentanyl-eo14195").update(note="Edited.")
+    Rate.objects.filter(measure__slug="us-ieepa-reciprocal-cn-truce").delete()
+    Measure.objects.filter(slug="us-ieepa-fentanyl-cn").update(note="Edited.")
     User.objects.create_user("bob")
 
     output = import_(dump, "--replace")

@@ -105,7 +105,7 @@ def test_a_bulk_write_through_the_services_is_audited() -> None:
 
 
 def test_the_loader_is_audited_with_its_reason() -> None:
-    measure = Measure.objects.get(slug="us-s122-global-10")
+    measure = Measure.objects.get(slug="us-section-122-surcharge")
     measure.title = "Changed by hand"
     measure.save()
     start = timezone.now()

@@ -43,12 +43,12 @@ def test_product(anonymous: Any) -> None:
 
 
 def test_source(anonymous: Any) -> None:
-    source = Source.objects.get(url="https://nnrglobal.com/?p=3259")
+    source = Source.objects.get(url="https://portnews.ru/news/375812")
     assert anonymous.get(f"/api/v1/sources/{source.pk}/").json() == {
         "id": source.pk,
-        "title": "Section 301 four-year review: semiconductors to 50% from 1 January 2025",
-        "url": "https://nnrglobal.com/?p=3259",
-        "publisher": "NNR Global Logistics",
+        "title": "Report on China's increase to 125%",
+        "url": "https://portnews.ru/news/375812",
+        "publisher": "PortNews",
         "published_on": None,
         "note": source.note,
     }
@@ -127,21 +127,27 @@ def test_commitment(anonymous: Any) -> None:
     }
 
 
+TITLE = (
+    "US reciprocal tariff on Japan: 15% all-in (MFN + reciprocal = 15%, nothing added at "
+    "MFN >= 15%)"
+)
+
+
 def test_measure_and_its_rate(anonymous: Any) -> None:
-    measure = Measure.objects.get(slug="us-ieepa-reciprocal-jp-eo14345")
+    measure = Measure.objects.get(slug="us-ieepa-reciprocal-jp-all-in")
     body = anonymous.get(f"/api/v1/measures/{measure.pk}/").json()
     (period,) = Rate.objects.filter(measure=measure)
     assert body == {
         "id": measure.pk,
-        "slug": "us-ieepa-reciprocal-jp-eo14345",
-        "title": "IEEPA reciprocal rate for Japan: 15% all-in (EO 14345)",
+        "slug": "us-ieepa-reciprocal-jp-all-in",
+        "title": TITLE,
         "importer": "US",
         "origin": "JP",
         "excluded_origins": [],
         "products": [],
-        "excluded_products": ["8703"],
+        "excluded_products": [],
         "legal_basis": "ieepa",
-        "instrument": "EO 14345",
+        "instrument": "EO 14257 as amended by EO 14326 and EO 14345",
         "program": "us-ieepa-reciprocal",
         "kind": "all_in",
         "agreement": "us-jp-agreement",
@@ -170,7 +176,7 @@ def test_measure_and_its_rate(anonymous: Any) -> None:
         "origin": "JP",
         "legal_basis": "ieepa",
         "kind": "all_in",
-        "title": "IEEPA reciprocal rate for Japan: 15% all-in (EO 14345)",
+        "title": TITLE,
     }
 
 
@@ -183,13 +189,11 @@ def test_rates_list_as_csv(anonymous: Any) -> None:
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     rows = list(csv.DictReader(io.StringIO(response.content.decode())))
     assert [(r["rate"], r["valid_from"], r["valid_to"]) for r in rows] == [
-        ("10.00", "2025-02-04", "2025-03-04"),
-        ("20.00", "2025-03-04", "2025-11-10"),
-        ("10.00", "2025-11-10", "2026-02-20"),
-        ("84.00", "2025-04-09", "2025-04-10"),
+        ("84.00", "2025-04-09", "2025-04-10"),  # Reciprocal (EO 14259, EO 14266).
         ("125.00", "2025-04-10", "2025-05-14"),
-        ("10.00", "2025-05-14", "2025-08-12"),
-        ("10.00", "2025-08-12", "2025-11-10"),
+        ("10.00", "2025-05-14", "2026-02-20"),  # After Geneva, extended twice.
+        ("10.00", "2025-02-04", "2025-03-04"),  # Fentanyl (EO 14195, EO 14228, EO 14357).
+        ("20.00", "2025-03-04", "2025-11-10"),
         ("10.00", "2025-11-10", "2026-02-20"),
     ]
     assert {r["importer"] for r in rows} == {"US"}

@@ -97,7 +97,7 @@ def test_concurrent_read_then_write_with_if_match_loses_no_update(server: Server
 
 
 def test_concurrent_overlapping_inserts_leave_exactly_one(server: Server) -> None:
-    measure = Measure.objects.get(slug="us-s122-global-10")
+    measure = Measure.objects.get(slug="us-section-122-surcharge")
     before = Rate.objects.filter(measure=measure).count()
     start = threading.Barrier(WRITERS)
 

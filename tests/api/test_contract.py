@@ -204,7 +204,7 @@ CONTRACTS = [
     ),
     Contract(
         "measures",
-        lambda: Measure.objects.get(slug="us-ieepa-reciprocal-cn-eo14266"),
+        lambda: Measure.objects.get(slug="us-ieepa-reciprocal-cn-truce"),
         lambda o: str(o.pk),
         frozenset(
             {
@@ -244,7 +244,7 @@ CONTRACTS = [
     ),
     Contract(
         "rates",
-        lambda: Rate.objects.get(measure__slug="us-ieepa-reciprocal-cn-eo14266"),
+        lambda: Rate.objects.get(measure__slug="us-ieepa-reciprocal-cn-truce"),
         lambda o: str(o.pk),
         frozenset(
             {
@@ -265,7 +265,7 @@ CONTRACTS = [
         list_queries=2,
         detail_queries=1,
         create=lambda: {
-            "measure": Measure.objects.get(slug="us-s122-global-10").pk,
+            "measure": Measure.objects.get(slug="us-section-122-surcharge").pk,
             "rate": "15.00",
             "valid_from": "2026-07-24",
             "status": "announced",

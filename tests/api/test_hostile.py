@@ -26,7 +26,7 @@ def source(**overrides: Any) -> dict[str, Any]:
 
 
 def rate(**overrides: Any) -> dict[str, Any]:
-    measure = Measure.objects.get(slug="us-s122-global-10")
+    measure = Measure.objects.get(slug="us-section-122-surcharge")
     return {"measure": measure.pk, "rate": "5.00", "valid_from": "2027-01-01", **overrides}
 
 
@@ -41,7 +41,7 @@ def copy_of(path: str, **overrides: Any) -> dict[str, Any]:
 
 
 def measure(**overrides: Any) -> dict[str, Any]:
-    pk = Measure.objects.get(slug="us-s122-global-10").pk
+    pk = Measure.objects.get(slug="us-section-122-surcharge").pk
     return copy_of(f"/api/v1/measures/{pk}/", **overrides)
 
 

@@ -98,7 +98,7 @@ def valid_bodies() -> dict[str, dict[str, Any]]:
             "sources": [source],
         },
         "rates": {
-            "measure": Measure.objects.get(slug="us-s122-global-10").pk,
+            "measure": Measure.objects.get(slug="us-section-122-surcharge").pk,
             "rate": "1.00",
             "valid_from": "2030-01-01",
             "status": "announced",

@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 
 
 def measure_id() -> int:
-    return Measure.objects.get(slug="us-s122-global-10").pk
+    return Measure.objects.get(slug="us-section-122-surcharge").pk
 
 
 MEASURE = "the Section 122 measure"  # Resolved inside each test: collection has no database.
@@ -29,7 +29,7 @@ def lazy_rate_payload(**overrides: Any) -> dict[str, Any]:
 
 
 def test_an_overlapping_in_force_period_is_a_400_naming_the_collision(editor: Any) -> None:
-    existing = Rate.objects.get(measure__slug="us-s122-global-10")
+    existing = Rate.objects.get(measure__slug="us-section-122-surcharge")
     response = editor.post("/api/v1/rates/", rate_payload(valid_from="2026-07-01"), format="json")
     assert response.status_code == 400
     (error,) = response.json()["errors"]
@@ -38,7 +38,7 @@ def test_an_overlapping_in_force_period_is_a_400_naming_the_collision(editor: An
         f"Overlaps the in-force period 2026-02-24 to 2026-07-24 (rate 10.00%, id {existing.pk}) "
         "of the same measure."
     )
-    assert Rate.objects.filter(measure__slug="us-s122-global-10").count() == 1
+    assert Rate.objects.filter(measure__slug="us-section-122-surcharge").count() == 1
 
 
 def test_moving_a_period_onto_another_is_refused_too(editor: Any) -> None:
@@ -311,7 +311,7 @@ def test_the_exclusion_constraint_is_the_same_400_as_validation(
 ) -> None:
     """A concurrent write can pass validate() and meet the database's exclusion constraint;
     the client then hears which period collides, as validation would have told it."""
-    existing = Rate.objects.get(measure__slug="us-s122-global-10")
+    existing = Rate.objects.get(measure__slug="us-section-122-surcharge")
     real = Rate.colliding_in_force_period
     calls: list[Rate] = []
 
@@ -332,7 +332,7 @@ def test_the_exclusion_constraint_is_the_same_400_as_validation(
             "attr": "valid_from",
         }
     ]
-    assert Rate.objects.filter(measure__slug="us-s122-global-10").count() == 1
+    assert Rate.objects.filter(measure__slug="us-section-122-surcharge").count() == 1
 
 
 @pytest.mark.parametrize(

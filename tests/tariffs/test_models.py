@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 
 
 def measure() -> Measure:
-    return Measure.objects.get(slug="us-s122-global-10")
+    return Measure.objects.get(slug="us-section-122-surcharge")
 
 
 def test_a_claim_is_stored_in_upper_case() -> None:
