@@ -29,8 +29,7 @@ def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> None:
     from agreements.seeding import seed_all
 
     with django_db_blocker.unblock():
-        # The US schedules too: the MFN base of every US line comes from the HTS editions.
-        seed_all(schedules=("us",))
+        seed_all()
 
 
 @pytest.fixture(autouse=True)

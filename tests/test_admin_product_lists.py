@@ -45,7 +45,7 @@ def measure(db: Any) -> Measure:
         kind="additional",
     )
     measure.sources.add(source)
-    measure.products.set(["0001", "000111"])
+    measure.products.set(Product.objects.filter(code__in=["0001", "000111"]))
     return measure
 
 
@@ -103,7 +103,7 @@ def test_codes_round_trip_from_text(admin_client: Client, measure: Measure) -> N
     assert sorted(measure.products.values_list("code", flat=True)) == ["00", "000111", "00011122"]
     assert list(measure.excluded_products.values_list("code", flat=True)) == ["000111"]
     # The change of scope is in the audit history, with the set it left.
-    latest = measure.history.latest()
+    latest = measure.history.latest()  # type: ignore[attr-defined]
     assert sorted(latest.products.values_list("product_id", flat=True)) == [
         "00",
         "000111",

@@ -34,7 +34,7 @@ def test_a_run_restores_what_is_missing_and_reverts_edits() -> None:
     Measure.objects.filter(slug="us-ieepa-fentanyl-cn").delete()  # two periods
     Rate.objects.filter(measure__slug="us-ieepa-reciprocal-cn-2025-04", rate=125).update(rate=99)
     list4a = Measure.objects.get(slug="us-s301-china-list4a")
-    list4a.products.remove("61091000")
+    list4a.products.remove(Product.objects.get(code="61091000"))
 
     output = run_seed()
 
@@ -44,7 +44,7 @@ def test_a_run_restores_what_is_missing_and_reverts_edits() -> None:
     assert Rate.objects.filter(measure__slug="us-ieepa-reciprocal-cn-2025-04", rate=125).exists()
     assert list4a.products.filter(code="61091000").exists()
     # The change of scope alone is audited like a save, with the restored set.
-    record = list4a.history.latest()
+    record = list4a.history.latest()  # type: ignore[attr-defined]
     assert record.history_type == "~"
     assert record.products.filter(product_id="61091000").exists()
 

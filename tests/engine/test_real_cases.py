@@ -9,11 +9,13 @@ import pytest
 
 from agreements.engine import Scenario, effective_rate
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.facts, pytest.mark.usefixtures("hts_lines")]
 D = dt.date
 # Statistical lines of the HTS: the US measures name 8- and 10-digit lines, which a coarser
 # code (a 6-digit subheading) does not match.
 TOY, TSHIRT, CAR, CPU = "9503000073", "6109100012", "8703230130", "8542310045"
+# Their MFN base, from the HTS editions (tests/engine/conftest.py).
+HTS_LINES = [TOY, TSHIRT, CAR, CPU]
 
 
 def lookup(importer: str, origin: str, hs: str, on: dt.date) -> tuple[str | None, str, str | None]:

@@ -21,10 +21,9 @@ from django.conf import settings
 
 from agreements.engine import effective_rate
 
-pytestmark = [pytest.mark.django_db, pytest.mark.facts]
+pytestmark = [pytest.mark.django_db, pytest.mark.facts, pytest.mark.usefixtures("hts_lines")]
 
 CASES_DIR = Path(settings.BASE_DIR) / "fixtures" / "us" / "cases"
-MFN = "us-mfn"
 
 
 def _cases() -> list[Any]:
@@ -38,6 +37,8 @@ def _cases() -> list[Any]:
 
 
 CASES = _cases()
+# The MFN base of the lines the cases ask about, from the HTS editions (tests/engine/conftest).
+HTS_LINES = sorted({param.values[0]["hs"] for param in CASES})
 
 
 def _applied(case: dict[str, Any]) -> tuple[dict[str, str], Decimal | None]:
