@@ -254,6 +254,18 @@ def test_a_round_ending_before_it_starts_is_a_form_error(admin_client: Client) -
 
 
 def test_the_admin_asks_the_engine_for_the_effective_duty(admin_client: Client) -> None:
+    # The MFN base comes from the HTS editions, which the session's seed leaves out.
+    base = Measure.objects.create(
+        slug="test-mfn-9503",
+        title="Test MFN base",
+        importer_id="US",
+        legal_basis="mfn",
+        instrument="Test",
+        program="us-mfn",
+        kind="base",
+    )
+    base.products.set(Product.objects.filter(code="9503"))
+    Rate.objects.create(measure=base, rate=0, valid_from="2025-01-01")
     page = admin_client.get(
         reverse("admin:agreements_rate_effective"),
         {
@@ -266,7 +278,7 @@ def test_the_admin_asks_the_engine_for_the_effective_duty(admin_client: Client) 
     )
     assert page.status_code == 200
     content = page.content.decode()
-    assert "IEEPA reciprocal tariff on China raised to 125% (EO 14266)" in content
+    assert "US reciprocal tariff on China (covered as China), April 2025 escalation" in content
     assert "total 145.00" in content
 
 

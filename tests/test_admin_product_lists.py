@@ -91,10 +91,11 @@ def test_the_scope_is_shown_as_codes_one_a_line(admin_client: Client, measure: M
 
 
 def test_codes_round_trip_from_text(admin_client: Client, measure: Measure) -> None:
-    # Dots, commas, blank lines and repeats as staff paste them from the HTS.
+    # Dots, commas, blank lines and repeats as staff paste them from the HTS notes, whose
+    # columns of codes are separated by spaces.
     text = "0001.11.22, 000111\n\n00\n0001.11.22"
     response = admin_client.post(
-        change_url(measure), post_data(measure, products=text, excluded_products="0001 11")
+        change_url(measure), post_data(measure, products=text, excluded_products="0001.11")
     )
     assert response.status_code == 302, (
         response.context and response.context["adminform"].form.errors
@@ -168,8 +169,8 @@ def test_filters_offer_only_values_in_use(admin_client: Client, measure: Measure
     used_bases = set(Measure.objects.values_list("legal_basis", flat=True))
     assert len(filters["legal basis"]) == len(used_bases) + 1  # "All" and those in use.
     assert "Other" in filters["legal basis"]
-    assert "Test XB" in filters["origin"]
-    assert "Test XA" not in filters["origin"]  # XA levies the test measure, no measure faces it.
+    assert "XB Test XB" in filters["origin"]
+    assert "XA Test XA" not in filters["origin"]  # XA levies the test measure, no measure faces it.
     # An HS code a measure names finds it.
     found = admin_client.get(reverse("admin:agreements_measure_changelist"), {"q": "000111"})
     assert measure in found.context["cl"].result_list

@@ -233,7 +233,7 @@ def test_a_load_writes_everything_and_a_second_changes_nothing(tmp_path: Path, w
 
     second = load(tmp_path, [measure_item()])
     for model in (Measure, Rate, Source):
-        assert set(second.counts[model]) == {"unchanged"}, model
+        assert {action for action, n in second.counts[model].items() if n} == {"unchanged"}
     assert history(measure).count() == 1
 
 
@@ -295,7 +295,7 @@ def test_one_document_cited_under_two_keys_is_one_source(tmp_path: Path, world: 
     measure = Measure.objects.get(slug="xa-test-duty")
     assert list(measure.sources.all()) == [source]
     again = load(tmp_path, [item], sources=sources)
-    assert set(again.counts[Source]) == {"unchanged"}
+    assert {action for action, n in again.counts[Source].items() if n} == {"unchanged"}
 
 
 def test_a_bad_claim_refuses_the_whole_load(tmp_path: Path, world: None) -> None:
