@@ -86,6 +86,8 @@ class ProductAdmin(TimestampedAdmin):
     search_fields = ["^code", "description"]
     autocomplete_fields = ["parent"]
     list_per_page = 100
+    # ~28,000 rows with the national lines: no COUNT(*) of the whole table on every page.
+    show_full_result_count = False
 
     @admin.display(description="description")
     def short_description(self, obj: Product) -> str:
@@ -115,10 +117,10 @@ class TariffLineAdmin(admin.ModelAdmin):
 
 @admin.register(Source)
 class SourceAdmin(TimestampedAdmin):
-    list_display = ["title", "publisher", "published_on", "url"]
+    list_display = ["title", "publisher", "published_on", "url", "locator"]
     # Django 6's default, chosen now: a URL typed without a scheme is https.
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
-    search_fields = ["title", "publisher", "url"]
+    search_fields = ["title", "publisher", "url", "locator"]
     date_hierarchy = "published_on"
 
 
@@ -305,9 +307,16 @@ class MeasureAdmin(TimestampedAdmin):
 @admin.register(Rate)
 class RateAdmin(TimestampedAdmin):
     list_display = ["measure", "rate", "valid_from", "valid_to", "status"]
-    list_filter = ["status", "measure__legal_basis", "measure__importer"]
+    list_filter = [
+        "status",
+        "measure__legal_basis",
+        ("measure__importer", admin.RelatedOnlyFieldListFilter),
+    ]
     list_select_related = ["measure"]
-    search_fields = ["measure__title", "measure__instrument"]
+    # ~30,000 periods with the HTS editions: paginated, searchable by the measure's slug.
+    search_fields = ["measure__title", "measure__instrument", "=measure__slug"]
+    list_per_page = 100
+    show_full_result_count = False
     autocomplete_fields = ["measure"]
     date_hierarchy = "valid_from"
 

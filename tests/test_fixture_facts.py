@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from urllib.parse import urlparse
 
 import pytest
 
@@ -15,9 +16,10 @@ from agreements.models import (
     Measure,
     NegotiationRound,
     Rate,
+    Source,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.facts]
 D = dt.date
 
 
@@ -160,3 +162,30 @@ def test_inferred_and_disputed_values_say_so() -> None:
     assert "inferred" in Agreement.objects.get(slug="us-gb-economic-prosperity-deal").note
     assert "inferred" in Measure.objects.get(slug="cn-countermeasure-no5-84").note
     assert "15%" in Measure.objects.get(slug="us-section-122-surcharge").note
+
+
+def test_a_source_known_only_by_its_site_says_so() -> None:
+    # The research notes name many news reports by site only; where a primary text of the
+    # fact exists the fixtures cite it instead, and the rest say that only the site is known.
+    for source in Source.objects.exclude(url=""):
+        path = urlparse(source.url)
+        if path.path in ("", "/") and not path.query:
+            assert source.note.startswith("Only the site is known"), source.url
+    assert not Source.objects.filter(url__in=["https://94ha.com/", "https://legistrack.com/"])
+    geneva = Agreement.objects.get(slug="us-cn-geneva-truce").sources.values_list("url", flat=True)
+    assert (
+        "https://www.whitehouse.gov/briefings-statements/2025/05/joint-statement-on-u-s-china-"
+        "economic-and-trade-meeting-in-geneva/"
+    ) in geneva
+
+
+def test_the_us_measure_files_are_loaded_with_their_scopes() -> None:
+    list4a = Measure.objects.get(slug="us-s301-china-list4a")
+    assert list4a.products.count() == 2964
+    assert list4a.products.filter(code="61091000").exists()
+    steel_mx = Measure.objects.get(slug="us-s232-steel-articles-mx-until-2025-06-04")
+    assert steel_mx.yields_to[-1] == "us-ieepa-fentanyl"
+    assert Measure.objects.get(slug="us-ieepa-fentanyl-mx").waived_by == ["S", "S+"]
+    assert Measure.objects.get(slug="us-s232-copper").basis == "content"
+    # Each cites its primary texts, some by their place in the official files.
+    assert Source.objects.filter(measures__slug="us-s301-china-list4a").exclude(locator="")
