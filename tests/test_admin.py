@@ -145,7 +145,10 @@ def measure_post(**rows: str) -> dict[str, Any]:
         "instrument": "Test act",
         "program": "test",
         "kind": "additional",
+        # What the form shows for a new measure: nothing waives it, it gives way to nothing.
         "basis": "value",
+        "waived_by": "",
+        "yields_to": "",
         "sources": list(
             Measure.objects.get(slug="us-ieepa-fentanyl-cn").sources.values_list("pk", flat=True)
         ),

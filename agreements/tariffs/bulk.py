@@ -19,7 +19,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from django.db import DEFAULT_DB_ALIAS, connection, connections, models
+from django.db import DEFAULT_DB_ALIAS, connections, models
 from simple_history.models import HistoricalRecords
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
@@ -30,11 +30,15 @@ BATCH = 2000
 def unlogged_queries() -> Iterator[None]:
     """Run without DEBUG's query log: it formats every parameter of every bulk insert (on
     SQLite, with a query per 999 parameters), which takes longer than the inserts."""
-    connection.make_debug_cursor = connection.make_cursor  # type: ignore[method-assign,assignment]
+    db = connections[DEFAULT_DB_ALIAS]
+    if "make_debug_cursor" in vars(db):  # Already inside one.
+        yield
+        return
+    db.make_debug_cursor = db.make_cursor  # type: ignore[method-assign,assignment]
     try:
         yield
     finally:
-        del connection.make_debug_cursor
+        del db.make_debug_cursor
 
 
 def insert(model: type[models.Model], rows: Sequence[Mapping[str, Any]]) -> None:

@@ -290,3 +290,16 @@ def test_uk_global_tariff_and_the_eus_cet(tmp_path: Path) -> None:
     assert summaries["EU"].unparsed == [("08051022", "Entry Price", "unparsed")]
     assert summaries["GB"].unparsed == []
     assert not any(s.changed for s in import_uk_tariff(path=path).values())
+
+
+def test_the_query_log_is_off_only_inside_and_nests() -> None:
+    from django.db import DEFAULT_DB_ALIAS, connections
+
+    from agreements.tariffs.bulk import unlogged_queries
+
+    db = connections[DEFAULT_DB_ALIAS]
+    with unlogged_queries():
+        with unlogged_queries():
+            pass
+        assert db.make_debug_cursor == db.make_cursor
+    assert "make_debug_cursor" not in vars(db)
