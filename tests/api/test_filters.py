@@ -78,7 +78,7 @@ CASES: list[tuple[str, dict[str, Any], str | None, dict[str, Any]]] = [
     ("measures", {"search": "EO 14257"}, None, {"search": "Atlantis"}),
     (
         "measures",
-        {"legal_basis": "section_301", "hs": "8542.31"},
+        {"legal_basis": "section_301", "hs": "8542.31.00"},  # The US measures name HTS lines.
         None,
         {"legal_basis": "section_301", "hs": "9503"},
     ),
@@ -106,7 +106,7 @@ CASES: list[tuple[str, dict[str, Any], str | None, dict[str, Any]]] = [
         None,
         {"hs": "9503", "importer": "CN", "legal_basis": "section_301"},
     ),
-    ("rates", {"status": "suspended"}, None, {"status": "announced"}),
+    ("rates", {"status": "in_force"}, None, {"status": "announced"}),
     ("rates", {"search": "reciprocal"}, None, {"search": "Atlantis"}),
     (
         "rates",
