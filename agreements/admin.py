@@ -164,6 +164,8 @@ class ProductAdmin(TimestampedAdmin):
     search_fields = ["^code", "description"]
     autocomplete_fields = ["parent"]
     list_per_page = 100
+    # ~28,000 rows with the national lines: no COUNT(*) of the whole table on every page.
+    show_full_result_count = False
 
     @admin.display(description="description")
     def short_description(self, obj: Product) -> str:
@@ -193,10 +195,10 @@ class TariffLineAdmin(admin.ModelAdmin):
 
 @admin.register(Source)
 class SourceAdmin(TimestampedAdmin):
-    list_display = ["title", "publisher", "published_on", "url"]
+    list_display = ["title", "publisher", "published_on", "url", "locator"]
     # Django 6's default, chosen now: a URL typed without a scheme is https.
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
-    search_fields = ["title", "publisher", "url"]
+    search_fields = ["title", "publisher", "url", "locator"]
     date_hierarchy = "published_on"
 
 
@@ -333,8 +335,36 @@ class RateInline(PlainWords, admin.TabularInline):
     formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 2})}}
 
 
+class ChoicesInUseFilter(admin.ChoicesFieldListFilter):
+    """A choices field's filter offering only the values some record has, by their labels:
+    with thousands of measures, a choice that matches nothing is a dead end."""
+
+    def choices(self, changelist: Any) -> Any:
+        used = set(
+            changelist.model._default_manager.order_by()
+            .values_list(self.field_path, flat=True)
+            .distinct()
+        )
+        yield {
+            "selected": self.lookup_val is None,
+            "query_string": changelist.get_query_string(remove=[self.lookup_kwarg]),
+            "display": "All",
+        }
+        for value, label in self.field.flatchoices:
+            if value in used:
+                yield {
+                    "selected": self.lookup_val is not None and str(value) in self.lookup_val,
+                    "query_string": changelist.get_query_string({self.lookup_kwarg: value}),
+                    "display": label,
+                }
+
+
 @admin.register(Measure)
 class MeasureAdmin(TimestampedAdmin):
+    """~15,000 measures (an MFN line each, the chapter 99 duties) and scopes of thousands of
+    codes: a paginated, searchable list whose filters offer only values in use, and the
+    product scope edited as text (agreements.forms.MeasureAdminForm)."""
+
     form = MeasureAdminForm
     list_display = [
         "title_and_slug",
@@ -346,23 +376,20 @@ class MeasureAdmin(TimestampedAdmin):
         "rate_today",
     ]
     list_filter = [
-        "legal_basis",
-        "kind",
-        ("importer", RelatedOnly),
-        ("origin", RelatedOnly),
+        ("legal_basis", ChoicesInUseFilter),
+        ("kind", ChoicesInUseFilter),
+        ("basis", ChoicesInUseFilter),
+        ("importer", admin.RelatedOnlyFieldListFilter),
+        ("origin", admin.RelatedOnlyFieldListFilter),
         "program",
     ]
     list_select_related = ["importer", "origin"]
-    search_fields = ["title", "slug", "instrument", "program"]
-    autocomplete_fields = [
-        "importer",
-        "origin",
-        "excluded_origins",
-        "products",
-        "excluded_products",
-        "agreement",
-        "sources",
-    ]
+    # `=products__code`: the measures that name a code exactly (e.g. 8471 or 85423100).
+    search_fields = ["title", "slug", "instrument", "program", "=products__code"]
+    search_help_text = "Title, slug, instrument or program; or an HS code a measure names."
+    list_per_page = 100
+    show_full_result_count = False
+    autocomplete_fields = ["importer", "origin", "excluded_origins", "agreement", "sources"]
     inlines = [RateInline]
     # Adds a link to the duty calculator, asked about this measure's importer and origin.
     change_form_template = "admin/agreements/measure/change_form.html"
@@ -434,7 +461,10 @@ class RateAdmin(TimestampedAdmin):
         ("measure__origin", RelatedOnly),
     ]
     list_select_related = ["measure"]
-    search_fields = ["measure__title", "measure__slug", "measure__instrument"]
+    # ~30,000 periods with the HTS editions: paginated, searchable by the measure's slug.
+    search_fields = ["measure__title", "measure__instrument", "=measure__slug"]
+    list_per_page = 100
+    show_full_result_count = False
     autocomplete_fields = ["measure"]
     date_hierarchy = "valid_from"
 

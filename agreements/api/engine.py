@@ -17,7 +17,6 @@ from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
-from rest_framework.authentication import TokenAuthentication
 from rest_framework.permissions import AllowAny
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
@@ -33,6 +32,7 @@ from tradeapi.api.parsers import CSVParser, CSVTable, JSONParser
 from tradeapi.api.permissions import ReadingSessionAuthentication
 from tradeapi.api.renderers import CSVRenderer
 from tradeapi.api.serializers import validate_query
+from tradeapi.tokens.authentication import TokenAuthentication
 
 # Query parameters and answers.
 

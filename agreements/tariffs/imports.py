@@ -41,14 +41,14 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from agreements.models import Economy, Measure, Product, Rate, Source, TariffLine
+from agreements.models import Economy, Measure, Rate, Source, TariffLine
 from agreements.models.choices import (
     LegalBasis,
     MeasureBasis,
     MeasureKind,
-    ProductLevel,
     RateStatus,
 )
+from agreements.services import products_national_ensure
 from agreements.tariffs import bulk, preferences
 from agreements.tariffs.duties import Duty, Form, parse_duty
 
@@ -259,25 +259,11 @@ def _edition_source(
 def _ensure_products(
     descriptions: dict[str, str], *, summary: ImportSummary, stamp: dt.datetime, reason: str
 ) -> None:
-    """National Product rows for `descriptions`' codes that have none, under the longest
-    existing code. An existing row is left as it is: a national code may be shared by
-    several importers' tariffs, and its description per importer lives on TariffLine."""
-    existing = set(Product.objects.values_list("code", flat=True))
-    missing = sorted(set(descriptions) - existing, key=lambda code: (len(code), code))
-    new: list[Product] = []
-    for code in missing:
-        parent = next((code[:n] for n in range(len(code) - 1, 1, -1) if code[:n] in existing), None)
-        new.append(
-            Product(
-                code=code,
-                level=ProductLevel.NATIONAL,
-                description=descriptions[code],
-                parent_id=parent,
-            )
-        )
-        existing.add(code)
-    bulk.create(new, Product, reason=reason, stamp=stamp)
-    summary.products_created += len(new)
+    """National Product rows for `descriptions`' codes that have none (the one helper the
+    measure loaders share: agreements.services.products_national_ensure)."""
+    summary.products_created += products_national_ensure(
+        descriptions=descriptions, reason=reason, stamp=stamp
+    )
 
 
 def _sync_lines(

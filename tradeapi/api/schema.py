@@ -380,6 +380,32 @@ def index_attrs_as_patterns(result: dict[str, Any], **kwargs: Any) -> dict[str, 
     return result
 
 
+def blank_or_format_as_any_of(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+    """A field that is a formatted string or empty (a URL that may be blank) is generated as
+    `oneOf: [{format}, {maxLength: 0}]`. A validator that does not assert formats finds ""
+    valid under both branches, and `oneOf` then refuses the very value the API answers:
+    `anyOf` says the same and accepts it."""
+
+    def visit(node: Any) -> None:
+        if isinstance(node, dict):
+            union = node.get("oneOf")
+            if (
+                isinstance(union, list)
+                and len(union) == 2
+                and any(isinstance(b, dict) and b.get("maxLength") == 0 for b in union)
+                and any(isinstance(b, dict) and "format" in b for b in union)
+            ):
+                node["anyOf"] = node.pop("oneOf")
+            for value in node.values():
+                visit(value)
+        elif isinstance(node, list):
+            for value in node:
+                visit(value)
+
+    visit(result.get("components", {}))
+    return result
+
+
 def describe_generated_parts(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
     """Describe what drf-spectacular and drf-standardized-errors generate without a text:
     page envelopes, error components, ids, lookup keys in paths, and `format`."""

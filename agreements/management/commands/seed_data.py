@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from tqdm import tqdm
 
 from agreements.management.commands._tariffs import write_summary
-from agreements.seeding import CREATED, UNCHANGED, UPDATED, seed_all, seed_schedules
+from agreements.seeding import CREATED, DELETED, SCHEDULES, UNCHANGED, UPDATED, seed_all
 
 
 class Command(BaseCommand):
@@ -34,13 +34,13 @@ class Command(BaseCommand):
             # tqdm turns itself off when stderr is not a terminal (CI logs stay clean).
             return tqdm(list(items), desc=label, file=sys.stderr, disable=None, leave=False)
 
-        report = seed_all(progress=progress)
+        report = seed_all(progress=progress, schedules=SCHEDULES if options["schedules"] else ())
         total = 0
         for label, counts in sorted(report.counts.items()):
             total += sum(counts.values())
             self.stdout.write(
-                f"{label:>20}: {counts[CREATED]:>5} created, {counts[UPDATED]:>5} updated, "
-                f"{counts[UNCHANGED]:>5} unchanged"
+                f"{label:>20}: {counts[CREATED]:>6} created, {counts[UPDATED]:>6} updated, "
+                f"{counts[UNCHANGED]:>6} unchanged, {counts[DELETED]:>6} deleted"
             )
         if report.changed:
             self.stdout.write(self.style.SUCCESS("Seed data loaded."))
@@ -48,6 +48,5 @@ class Command(BaseCommand):
             self.stdout.write(
                 self.style.SUCCESS(f"Nothing changed: all {total:,} records were up to date.")
             )
-        if options["schedules"]:
-            for summary in seed_schedules(progress=progress):
-                write_summary(self, summary)
+        for summary in report.schedules:
+            write_summary(self, summary)
