@@ -371,6 +371,11 @@ SPECTACULAR_SETTINGS = {
             "name": "changes",
             "description": "Every write to the data as a feed, for clients keeping a copy.",
         },
+        {
+            "name": "tokens",
+            "description": "Your own API tokens: list them and revoke one (issue them at a "
+            "terminal with `manage.py drf_create_token`).",
+        },
     ],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

@@ -68,6 +68,11 @@ class ClaimsField(serializers.ListField):
     """Repeated `claim=` values, upper-cased. A bad one is an error of `claim` itself (not of
     `claim.0`): a query string has no positions a client could point at."""
 
+    def __init__(self, **kwargs: Any) -> None:
+        # The child only tells the schema that claims are strings; items are checked below.
+        kwargs.setdefault("child", serializers.CharField(max_length=6))
+        super().__init__(**kwargs)
+
     default_error_messages = {
         **serializers.ListField.default_error_messages,
         "invalid": "A claim is a program indicator, e.g. S, KR or A+ (at most 20 claims).",
@@ -773,6 +778,22 @@ class EntryQuerySerializer(serializers.Serializer[Any]):
     )
 
 
+class LineErrorItemSerializer(serializers.Serializer[Any]):
+    code = serializers.CharField(help_text="Machine-readable error code.")
+    detail = serializers.CharField(help_text="Human-readable message.")
+    attr = serializers.CharField(
+        allow_null=True, help_text="The line's offending field; null when not about one."
+    )
+
+
+class LineErrorSerializer(serializers.Serializer[Any]):
+    type = serializers.CharField(help_text="Kind of error, e.g. `validation_error`.")
+    # `errors` is also a Serializer property; the stubs see the field as overriding it.
+    errors = LineErrorItemSerializer(  # type: ignore[assignment]
+        many=True, help_text="The errors of this line."
+    )
+
+
 class EntryLineAnswerSerializer(serializers.Serializer[Any]):
     ref = serializers.CharField(help_text="The line's reference.")
     status = serializers.IntegerField(
@@ -782,7 +803,7 @@ class EntryLineAnswerSerializer(serializers.Serializer[Any]):
         allow_null=True,
         help_text="The line's answer, as rates/effective/ gives it; null if refused.",
     )
-    error = serializers.JSONField(
+    error = LineErrorSerializer(
         allow_null=True,
         help_text="Why the line is refused, in the standard error shape (`type`, `errors` "
         "with `code`, `detail` and `attr` naming the line's field); null if answered.",

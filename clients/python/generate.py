@@ -5,6 +5,8 @@ openapi-python-client 0.29 reads any non-empty `security` list as "credentials r
 so the reads, whose list ends in `{}` (anonymous allowed), would accept only its
 `AuthenticatedClient` (its issue #1372). Dropping `security` from those operations is how
 that generator is told credentials are optional: reads then take a plain `Client` too.
+It also cannot send a CSV body (pricing an entry accepts JSON or CSV): the CSV form of a
+request body is dropped, and the client sends JSON.
 """
 
 from __future__ import annotations
@@ -25,6 +27,9 @@ def main() -> int:
         for operation in item.values():
             if {} in operation.get("security", []):
                 del operation["security"]
+            content = operation.get("requestBody", {}).get("content", {})
+            if "application/json" in content:
+                content.pop("text/csv", None)
     OUT.parent.mkdir(exist_ok=True)
     schema = OUT.parent / "openapi-for-python-client.yaml"
     schema.write_text(yaml.safe_dump(document, sort_keys=False, allow_unicode=True))
