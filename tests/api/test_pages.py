@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from django.contrib.auth.models import User
 from django.test import Client
-from rest_framework.authtoken.models import Token
 
 from tests.api.conftest import CheckedClient
+from tradeapi.tokens.models import ApiToken
 
 pytestmark = pytest.mark.django_db
 
@@ -68,9 +68,9 @@ def test_an_unsafe_method_on_no_route_is_a_json_404_not_a_csrf_page(
     db: Any, path: str, method: str
 ) -> None:
     user = User.objects.create_user("someone", password="x" * 12)
-    token = Token.objects.create(user=user)
+    _, key = ApiToken.objects.issue(user=user, name="pages")
     # As a real client: CSRF is checked (the test client skips it by default).
-    client = Client(enforce_csrf_checks=True, HTTP_AUTHORIZATION=f"Token {token.key}")
+    client = Client(enforce_csrf_checks=True, HTTP_AUTHORIZATION=f"Token {key}")
     response = getattr(client, method)(path, {"rate": "1"}, content_type="application/json")
     assert_standard_error(response, 404)
 

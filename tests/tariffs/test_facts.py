@@ -11,7 +11,7 @@ import pytest
 from agreements.models import Measure, Rate, TariffLine
 from agreements.tariffs.imports import COLUMN2_COUNTRIES, ImportSummary, import_hts
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.facts]
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 
 # Forms of the General duty of the 11,414 eight-digit lines of chapters 1-97.

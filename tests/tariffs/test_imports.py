@@ -24,8 +24,9 @@ from agreements.tariffs.imports import (
     import_uk_tariff,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("_economies_and_nomenclature")]
 D = dt.date
+
 
 HEADER = [
     "HTS Number",

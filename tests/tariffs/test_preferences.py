@@ -15,7 +15,7 @@ from agreements.tariffs import preferences
 from agreements.tariffs.imports import import_hts
 from tests.tariffs.test_imports import hts_file
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("_economies_and_nomenclature")]
 D = dt.date
 
 ROWS = [
