@@ -75,6 +75,33 @@ PLAIN_WORDS: dict[tuple[type[models.Model], str], tuple[str | None, str]] = {
         "HS codes covered, each with every longer code under it. Leave empty for all goods.",
     ),
     (Measure, "excluded_products"): (None, "HS codes left out of the goods covered."),
+    (Measure, "basis"): (
+        None,
+        "Customs value: the duty is on the whole value. Value of one content: only on the "
+        "value of, say, the steel in a steel product.",
+    ),
+    (Measure, "claim"): (
+        None,
+        "The preference a shipment must claim for this rate to apply, as the tariff prints "
+        "it (e.g. KR or S+). Leave empty if it applies without a claim.",
+    ),
+    (Source, "url"): (
+        None,
+        "Address of the page where the document can be read; leave empty for an official "
+        "file cited by its place in the file (below).",
+    ),
+    (Source, "locator"): (
+        None,
+        "For an official file: its name and line, e.g. usitc/hts_2026_basic_edition.csv "
+        "line 12345. Leave empty for a web page.",
+    ),
+    (Rate, "expression"): (None, "The duty as the tariff prints it, e.g. 4.4¢/kg + 2.5%."),
+    (Rate, "specific_amount"): (
+        None,
+        "Money per unit of quantity, e.g. 0.044 for 4.4 cents. Leave empty if there is none.",
+    ),
+    (Rate, "specific_currency"): (None, "Three-letter currency code of that amount, e.g. USD."),
+    (Rate, "specific_unit"): (None, "Unit of quantity the amount is charged on, e.g. kg."),
     (Rate, "rate"): ("rate (%)", "Duty as a percentage of the goods' value: 25 means 25%."),
     (Rate, "valid_from"): ("from", "The first day the rate applies."),
     (Rate, "valid_to"): (UNTIL, UNTIL_HELP),
@@ -497,7 +524,8 @@ class RateAdmin(TimestampedAdmin):
         """Staff check an entry by asking the engine what it now answers."""
         # A question with a blank (a measure's link when it covers all origins or goods)
         # fills the form for staff to complete rather than answering with errors.
-        complete = all(request.GET.get(name) for name in EffectiveRateForm.base_fields)
+        required = [n for n, f in EffectiveRateForm.base_fields.items() if f.required]
+        complete = all(request.GET.get(name) for name in required)
         if complete:
             form = EffectiveRateForm(request.GET)
         else:

@@ -85,6 +85,8 @@ def test_the_measure_list_shows_the_rate_in_force_today_and_the_slug(
 def test_economy_filters_offer_only_the_economies_in_use(
     admin_client: Client, twins: Any, model: str, parameter: str, in_use: Any
 ) -> None:
+    # A second importer, so each filter has a choice to offer (one value shows no filter).
+    make_measure(importer="XC", origin="XA", rates=[("5", "2025-01-01", None)])
     response = changelist(admin_client, model)
     (spec,) = [
         spec
