@@ -389,7 +389,7 @@ def test_a_file_from_another_migration_state_is_refused(tmp_path: Path) -> None:
     refused(
         tmp_path,
         document,
-        r"another migration state .*agreements: file at 0006_audit_history, database at "
+        r"another migration state .*agreements: file at 0007_tariff_schedules, database at "
         r"0008_feed_transaction_order",
     )
 

@@ -151,4 +151,7 @@ def test_all_rows_is_capped_and_csv_only(
     assert as_json.json()["errors"][0]["attr"] == "all"
     assert anonymous.get(RATES, {"all": "yes", "format": "csv"}).status_code == 400
     # A list without CSV ignores it, as any parameter it does not take.
-    assert anonymous.get("/api/v1/agreements/", {"all": "true"}).status_code == 200
+    # A list without CSV does not know `all`: an unknown query parameter is a 400 naming it.
+    unknown = anonymous.get("/api/v1/agreements/", {"all": "true"})
+    assert unknown.status_code == 400
+    assert unknown.json()["errors"][0]["attr"] == "all"
