@@ -7,7 +7,7 @@ PY     := $(VENV)/bin/python
 PORT   ?= 8000
 SCHEMA := docs/openapi.yaml
 
-.PHONY: run serve test chromium fuzz lint format schema schema-check schema-lint \
+.PHONY: run serve test chromium screenshots fuzz lint format schema schema-check schema-lint \
 	python-client-check frontend-check install seed superuser clean
 
 # Reinstall only when the dependency list changes.
@@ -49,6 +49,10 @@ chromium:
 	else \
 		echo "No Chromium: the browser tests will be skipped (sudo apt-get install chromium to run them)." >&2; \
 	fi
+
+# Retakes the admin pictures in docs/screenshots/ (a plain test run keeps them elsewhere).
+screenshots: install chromium
+	SCREENSHOTS=1 $(PY) -m pytest tests/browser -k screenshotted
 
 # Schemathesis against the live app (gunicorn, DEBUG off) from docs/openapi.yaml, writes
 # included; fixed seed and example count. Uses DATABASE_URL if set, else a temporary SQLite.

@@ -122,11 +122,12 @@ def test_hs_nomenclature_is_loaded_with_its_hierarchy() -> None:
 
 
 def test_the_loader_command_is_audited_with_its_reason() -> None:
-    measure = Measure.objects.get(slug="us-s122-global-10")
+    measure = Measure.objects.get(slug="cn-countermeasure-no4-10")
     measure.title = "Changed by hand"
     measure.save()
     start = timezone.now()
-    call_command("seed_data", verbosity=0)  # Puts the fixture's title back.
+    # As the session seeded it (tests/conftest.py): without the official schedules.
+    call_command("seed_data", "--no-schedules", verbosity=0)  # Puts the fixture's title back.
     changes = audit.changes(since=start, limit=100)
     assert [(c.model, c.object_key, c.action, c.changed_fields, c.reason) for c in changes] == [
         ("measure", str(measure.pk), "updated", ["title"], "seed_data")

@@ -47,16 +47,20 @@ def test_product(anonymous: Any) -> None:
 
 
 def test_source(anonymous: Any) -> None:
-    source = Source.objects.get(url="https://nnrglobal.com/?p=3259")
+    url = (
+        "https://www.whitehouse.gov/presidential-actions/2025/02/"
+        "adjusting-imports-of-steel-into-the-united-states/"
+    )
+    source = Source.objects.get(url=url)
     assert anonymous.get(f"/api/v1/sources/{source.pk}/").json() == {
         "id": source.pk,
-        "title": "Section 301 four-year review: semiconductors to 50% from 1 January 2025",
-        "url": "https://nnrglobal.com/?p=3259",
-        "publisher": "NNR Global Logistics",
-        "published_on": None,
-        "note": source.note,
+        "title": "Adjusting Imports of Steel into the United States (Proclamation of February "
+        "10, 2025)",
+        "url": url,
+        "publisher": "The White House",
+        "published_on": "2025-02-10",
+        "note": "",
     }
-    assert source.note.startswith("Address as recorded in the project's research notes")
 
 
 def test_round(anonymous: Any) -> None:
@@ -131,21 +135,29 @@ def test_commitment(anonymous: Any) -> None:
     }
 
 
+TITLE = (
+    "US reciprocal tariff on Japan: 15% all-in (MFN + reciprocal = 15%, nothing added at "
+    "MFN >= 15%)"
+)
+
+
 def test_measure_and_its_rate(anonymous: Any) -> None:
-    measure = Measure.objects.get(slug="us-ieepa-reciprocal-jp-eo14345")
+    # EO 14345 (2025-09-04): MFN + reciprocal = 15%, retroactive to entries from 2025-08-07;
+    # every IEEPA duty ends with the Supreme Court's ruling of 2026-02-20.
+    measure = Measure.objects.get(slug="us-ieepa-reciprocal-jp-all-in")
     body = anonymous.get(f"/api/v1/measures/{measure.pk}/").json()
     (period,) = Rate.objects.filter(measure=measure)
     assert body == {
         "id": measure.pk,
-        "slug": "us-ieepa-reciprocal-jp-eo14345",
-        "title": "IEEPA reciprocal rate for Japan: 15% all-in (EO 14345)",
+        "slug": "us-ieepa-reciprocal-jp-all-in",
+        "title": TITLE,
         "importer": "US",
         "origin": "JP",
         "excluded_origins": [],
         "products": [],
-        "excluded_products": ["8703"],
+        "excluded_products": [],
         "legal_basis": "ieepa",
-        "instrument": "EO 14345",
+        "instrument": "EO 14257 as amended by EO 14326 and EO 14345",
         "program": "us-ieepa-reciprocal",
         "kind": "all_in",
         "agreement": "us-jp-agreement",
@@ -174,7 +186,7 @@ def test_measure_and_its_rate(anonymous: Any) -> None:
         "origin": "JP",
         "legal_basis": "ieepa",
         "kind": "all_in",
-        "title": "IEEPA reciprocal rate for Japan: 15% all-in (EO 14345)",
+        "title": TITLE,
     }
 
 
@@ -186,14 +198,16 @@ def test_rates_list_as_csv(anonymous: Any) -> None:
     assert response.status_code == 200
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    # By id, the order the loader wrote them (fixtures/us/measures/ieepa.json): the reciprocal
+    # duty (EO 14259 84%, EO 14266 125%, then 10% under the Geneva truce, EO 14298, kept by
+    # EO 14334 and EO 14358), then the fentanyl duty (EO 14195 10%, EO 14228 20%, EO 14357
+    # 10%); all IEEPA duties end on 2026-02-20.
     assert [(r["rate"], r["valid_from"], r["valid_to"]) for r in rows] == [
-        ("10.00", "2025-02-04", "2025-03-04"),
-        ("20.00", "2025-03-04", "2025-11-10"),
-        ("10.00", "2025-11-10", "2026-02-20"),
         ("84.00", "2025-04-09", "2025-04-10"),
         ("125.00", "2025-04-10", "2025-05-14"),
-        ("10.00", "2025-05-14", "2025-08-12"),
-        ("10.00", "2025-08-12", "2025-11-10"),
+        ("10.00", "2025-05-14", "2026-02-20"),
+        ("10.00", "2025-02-04", "2025-03-04"),
+        ("20.00", "2025-03-04", "2025-11-10"),
         ("10.00", "2025-11-10", "2026-02-20"),
     ]
     assert {r["importer"] for r in rows} == {"US"}

@@ -1,11 +1,12 @@
 """The HTML pages in a real browser with the network cut off: the API docs and the front
 page render from the app alone, and the admin pages staff use render styled and without
-errors. The admin pages are saved as screenshots in docs/screenshots/ (README, "The admin")
-so a person can see what staff see."""
+errors. `make screenshots` keeps the admin pages' pictures in docs/screenshots/ (README,
+"The admin") so a person can see what staff see."""
 
 from __future__ import annotations
 
 import datetime as dt
+import os
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,8 @@ from agreements.seeding import seed_all
 from tests.browser.conftest import Visit
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+# The committed pictures are retaken on request (`make screenshots`), not on every run: the
+# PNG bytes differ each time, and a test run should leave the checkout as it found it.
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 PASSWORD = "staff-password-for-the-browser"
 Page = tuple[Any, Visit]
@@ -111,13 +114,17 @@ def assert_styled(page: Any) -> None:
     assert page.evaluate("document.styleSheets.length") >= 2
 
 
-def shoot(page: Any, name: str, *, full_page: bool = False) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / name), full_page=full_page)
+@pytest.fixture
+def screenshots(tmp_path: Path) -> Path:
+    """Where the pictures go: docs/screenshots with SCREENSHOTS=1, else a temporary folder
+    (the picture is still taken, so taking it is tested)."""
+    folder = SCREENSHOTS if os.environ.get("SCREENSHOTS") == "1" else tmp_path
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 def test_staff_pages_render_styled_and_are_screenshotted(
-    staff: dict[str, Any], browser_page: Page
+    staff: dict[str, Any], browser_page: Page, screenshots: Path
 ) -> None:
     page, visit = browser_page
     page.goto(f"{visit.origin}/admin/login/")
@@ -130,7 +137,7 @@ def test_staff_pages_render_styled_and_are_screenshotted(
     assert page.goto(f"{visit.origin}/admin/agreements/agreement/").status == 200
     assert_styled(page)
     assert page.locator("#result_list tbody tr").count() > 0
-    shoot(page, "admin-agreements.png")
+    page.screenshot(path=str(screenshots / "admin-agreements.png"))
 
     url = f"{visit.origin}/admin/agreements/measure/{staff['measure']}/change/"
     assert page.goto(url).status == 200
@@ -138,7 +145,7 @@ def test_staff_pages_render_styled_and_are_screenshotted(
     rates = page.locator(".inline-group .form-row.has_original")
     assert rates.count() == staff["periods"]
     assert page.locator("text=Until (not including)").count() >= 1
-    shoot(page, "admin-measure.png", full_page=True)
+    page.screenshot(path=str(screenshots / "admin-measure.png"), full_page=True)
 
     # The calculator as staff reach it: from the admin's home, then the form.
     page.goto(f"{visit.origin}/admin/")
@@ -151,6 +158,6 @@ def test_staff_pages_render_styled_and_are_screenshotted(
     assert page.locator("#answer tbody tr").count() >= 1
     assert "No measure applies" not in page.locator("#answer").inner_text()
     assert "= total" in page.locator("#total").inner_text()
-    shoot(page, "admin-calculator.png", full_page=True)
+    page.screenshot(path=str(screenshots / "admin-calculator.png"), full_page=True)
 
     visit.assert_clean()

@@ -39,6 +39,7 @@ def test_effective_rate_full_body(client: CheckedClient) -> None:
         "hs": "950300",
         "date": "2025-05-20",
         "scenario": "in_force",
+        "claims": [],
         "product": {
             "code": "950300",
             "description": body["product"]["description"],
@@ -46,14 +47,27 @@ def test_effective_rate_full_body(client: CheckedClient) -> None:
         "base_rate": "0.00",
         "additional_rate": "30.00",
         "total_rate": "30.00",
+        "complete": True,
+        "warnings": [],
+        "currency": "USD",
+        "value": None,
+        "quantity": None,
+        "unit": None,
+        "content_value": None,
+        "duty_amount": None,
+        "ad_valorem_equivalent": None,
+        "available_claims": [],
     }
     assert body["product"]["description"].startswith("Tricycles, scooters")
-    fentanyl = components[1]
+    # HTS 9503.00.00 column 1 general "Free"; the Geneva truce's 10% (EO 14298, from
+    # 2025-05-14, kept by EO 14334 and EO 14358 until the IEEPA duties ended on 2026-02-20);
+    # the fentanyl duty at 20% (EO 14228, 2025-03-04, to 10% by EO 14357 from 2025-11-10).
+    fentanyl = components[2]
     del fentanyl["measure"], fentanyl["rate_id"]
     assert fentanyl == {
-        "title": "IEEPA fentanyl tariff raised to 20% (EO 14228)",
+        "title": "US IEEPA fentanyl duty on China (EO 14195, EO 14228)",
         "legal_basis": "ieepa",
-        "instrument": "EO 14228",
+        "instrument": "EO 14195 as amended by EO 14228",
         "program": "us-ieepa-fentanyl",
         "kind": "additional",
         "rate": "20.00",
@@ -62,13 +76,21 @@ def test_effective_rate_full_body(client: CheckedClient) -> None:
         "valid_to": "2025-11-10",
         "agreement": None,
         "matched_product": None,
+        "expression": "",
+        "specific_amount": None,
+        "specific_currency": None,
+        "specific_unit": None,
+        "basis": "value",
+        "claim": None,
+        "duty_amount": None,
     }
-    assert [c["instrument"] for c in components] == [
-        "HTSUS column 1 general",
-        "EO 14228",
-        "EO 14298",
+    assert [(c["program"], c["applied_rate"], c["valid_to"]) for c in components] == [
+        ("us-mfn", "0.00", None),
+        ("us-ieepa-reciprocal", "10.00", "2026-02-20"),
+        ("us-ieepa-fentanyl", "20.00", "2025-11-10"),
     ]
-    assert components[2]["agreement"] == "us-cn-geneva-truce"
+    assert components[0]["matched_product"] == "950300"
+    assert components[1]["agreement"] == "us-cn-geneva-truce"
 
 
 def test_timeline_periods(client: CheckedClient) -> None:
@@ -105,7 +127,7 @@ def test_effective_rate_as_csv(client: CheckedClient) -> None:
     rows = list(csv.DictReader(io.StringIO(by_param.content.decode())))
     assert [(r["component_instrument"], r["component_applied_rate"]) for r in rows] == [
         ("HTSUS column 1 general", "0.00"),
-        ("EO 14345", "15.00"),
+        ("EO 14257 as amended by EO 14326 and EO 14345", "15.00"),
     ]
     assert {r["total_rate"] for r in rows} == {"15.00"}
 

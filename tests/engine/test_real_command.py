@@ -27,11 +27,11 @@ def test_prints_each_applied_measure_and_the_totals() -> None:
     # Each row ends with: instrument..., kind, rate, adds, validity.
     assert [row.split()[-4:] for row in rows] == [
         ["base", "0.00", "0.00", "2025-01-01.."],
+        ["additional", "10.00", "10.00", "2025-05-14..2026-02-20"],
         ["additional", "20.00", "20.00", "2025-03-04..2025-11-10"],
-        ["additional", "10.00", "10.00", "2025-05-14..2025-08-12"],
     ]
-    assert "EO 14228" in rows[1]
-    assert "EO 14298" in rows[2]
+    assert "EO 14298" in rows[1]
+    assert "EO 14228" in rows[2]
     assert total == "Base 0.00  + additional 30.00  = total 30.00"
 
 
