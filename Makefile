@@ -50,9 +50,10 @@ chromium:
 		echo "No Chromium: the browser tests will be skipped (sudo apt-get install chromium to run them)." >&2; \
 	fi
 
-# Retakes the admin pictures in docs/screenshots/ (a plain test run keeps them elsewhere).
+# Retakes the committed admin pictures in docs/screenshots/ (a test run leaves its own in
+# build/screenshots/).
 screenshots: install chromium
-	SCREENSHOTS=1 $(PY) -m pytest tests/browser -k screenshotted
+	SCREENSHOTS=docs/screenshots $(PY) -m pytest tests/browser -k screenshotted
 
 # Schemathesis against the live app (gunicorn, DEBUG off) from docs/openapi.yaml, writes
 # included; fixed seed and example count. Uses DATABASE_URL if set, else a temporary SQLite.

@@ -1,7 +1,7 @@
 """The HTML pages in a real browser with the network cut off: the API docs and the front
 page render from the app alone, and the admin pages staff use render styled and without
-errors. `make screenshots` keeps the admin pages' pictures in docs/screenshots/ (README,
-"The admin") so a person can see what staff see."""
+errors. The admin pages are saved as screenshots in build/screenshots/ (`make screenshots`:
+in docs/screenshots/, committed; README, "The admin") so a person can see what staff see."""
 
 from __future__ import annotations
 
@@ -21,9 +21,10 @@ from agreements.seeding import seed_all
 from tests.browser.conftest import Visit
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-# The committed pictures are retaken on request (`make screenshots`), not on every run: the
-# PNG bytes differ each time, and a test run should leave the checkout as it found it.
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+# Every run leaves the pictures in build/screenshots/ (ignored by git: the PNG bytes differ
+# each time, and a test run should leave the checkout as it found it); `make screenshots`
+# points SCREENSHOTS at docs/screenshots/ to retake the committed ones.
+ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "staff-password-for-the-browser"
 Page = tuple[Any, Visit]
 
@@ -115,10 +116,10 @@ def assert_styled(page: Any) -> None:
 
 
 @pytest.fixture
-def screenshots(tmp_path: Path) -> Path:
-    """Where the pictures go: docs/screenshots with SCREENSHOTS=1, else a temporary folder
-    (the picture is still taken, so taking it is tested)."""
-    folder = SCREENSHOTS if os.environ.get("SCREENSHOTS") == "1" else tmp_path
+def screenshots() -> Path:
+    """Where the pictures go: SCREENSHOTS (relative to the project) if set, else
+    build/screenshots/."""
+    folder = ROOT / os.environ.get("SCREENSHOTS", "build/screenshots")
     folder.mkdir(parents=True, exist_ok=True)
     return folder
 
