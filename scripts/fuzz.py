@@ -25,6 +25,18 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 SEED = os.environ.get("FUZZ_SEED", "20250512")  # The Geneva truce's start, as good as any.
 EXAMPLES = os.environ.get("FUZZ_EXAMPLES", "15")
+# Revoking the run's own token would turn every later request into a 401 (schemathesis only
+# warns about that); tests/api/test_tokens.py covers revocation.
+REVOKE_TOKEN = "deleteToken"
+
+
+def operation_ids(schema: Path) -> set[str]:
+    import yaml  # drf-spectacular's dependency, so it is installed wherever the app is.
+
+    paths = yaml.safe_load(schema.read_text())["paths"]
+    return {
+        op["operationId"] for item in paths.values() for op in item.values() if "operationId" in op
+    }
 
 
 def free_port() -> int:
@@ -58,6 +70,9 @@ def wait_until_up(url: str, server: subprocess.Popen[bytes]) -> None:
 
 
 def main() -> int:
+    # An exclusion naming no operation is silently ignored: check it names one.
+    if REVOKE_TOKEN not in operation_ids(ROOT / "docs" / "openapi.yaml"):
+        raise SystemExit(f"scripts/fuzz.py: no operation {REVOKE_TOKEN} in the schema to exclude")
     workdir = Path(tempfile.mkdtemp(prefix="tradeapi-fuzz-"))
     port = free_port()
     env = {
@@ -132,10 +147,8 @@ def main() -> int:
             "--request-timeout",
             "30",
             "--continue-on-failure",
-            # Revoking the run's own token would turn every later request into a 401;
-            # tests/api/test_tokens.py covers revocation.
             "--exclude-operation-id",
-            "tokens_destroy",
+            REVOKE_TOKEN,
             "--report-dir",
             str(workdir / "report"),
             *sys.argv[1:],

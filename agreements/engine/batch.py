@@ -119,7 +119,7 @@ def _load(lines: Sequence[Line], *, start: dt.date, end: dt.date, scenario: Scen
     memberships: dict[str, list[Membership]] = defaultdict(list)
     flags: dict[str, tuple[bool, bool, bool]] = {}
     for code, bloc, joined, left, has_tariff, has_measures, covers in sql.fetch(
-        *sql.entry_economies_sql(codes=codes, start=start, end=end)
+        *sql.entry_economies_sql(codes=codes, importers=importers, start=start, end=end)
     ):
         found.add(code)
         flags[code] = (sql.as_bool(has_tariff), sql.as_bool(has_measures), sql.as_bool(covers))

@@ -130,49 +130,82 @@ def candidates_sql(
     as the matched product), and no excluded product is.
     """
     prefix_list = _placeholders(prefixes)
-    sql = (
-        f"SELECT r.id, r.rate, r.valid_from, r.valid_to, r.status, m.id, m.title, "
-        f"m.legal_basis, m.instrument, m.program, m.kind, m.origin_id, a.slug, "
-        f"m.claim, m.waived_by, m.yields_to, m.basis, r.expression, r.specific_amount, "
-        f"r.specific_currency, r.specific_unit, "
-        f"(SELECT MAX(p.product_id) FROM {MEASURE_PRODUCTS} p "
-        f"WHERE p.measure_id = m.id AND p.product_id IN ({prefix_list})) AS matched "
-        f"FROM {RATE} r INNER JOIN {MEASURE} m ON m.id = r.measure_id "
-        f"LEFT OUTER JOIN {AGREEMENT} a ON a.id = m.agreement_id "
-        f"WHERE m.importer_id = %s "
+    # Two branches, each led by its own index: the importer's all-goods measures (a partial
+    # index, ~150 for the US) and the measures naming one of the code's prefixes (the
+    # products index; the longest prefix is the matched product). One condition over both
+    # ("no products, or a matching one") made PostgreSQL read all ~15,000 of the importer's
+    # line measures per lookup on the loaded HTS.
+    columns = (
+        "r.id, r.rate, r.valid_from, r.valid_to, r.status, m.id, m.title, m.legal_basis, "
+        "m.instrument, m.program, m.kind, m.origin_id, a.slug, m.claim, m.waived_by, "
+        "m.yields_to, m.basis, r.expression, r.specific_amount, r.specific_currency, "
+        "r.specific_unit"
+    )
+    joins = (
+        f"INNER JOIN {RATE} r ON r.measure_id = m.id "
+        f"LEFT OUTER JOIN {AGREEMENT} a ON a.id = m.agreement_id"
+    )
+    conditions = (
+        f"m.importer_id = %s "
         f"AND (m.origin_id IS NULL OR m.origin_id IN ({_placeholders(origins)})) "
         f"AND r.status IN ({_placeholders(statuses)}) "
         f"{'AND r.valid_from < %s ' if end is not None else ''}"
         f"AND (r.valid_to IS NULL OR r.valid_to > %s) "
-        f"AND (NOT EXISTS (SELECT 1 FROM {MEASURE_PRODUCTS} p WHERE p.measure_id = m.id) "
-        f"OR EXISTS (SELECT 1 FROM {MEASURE_PRODUCTS} p "
-        f"WHERE p.measure_id = m.id AND p.product_id IN ({prefix_list}))) "
         f"AND NOT EXISTS (SELECT 1 FROM {EXCLUDED_PRODUCTS} x "
         f"WHERE x.measure_id = m.id AND x.product_id IN ({prefix_list}))"
     )
-    params = [
-        *prefixes,
+    condition_params = [
         importer,
         *origins,
         *statuses,
         *([end] if end is not None else []),
         start,
         *prefixes,
-        *prefixes,
     ]
-    return sql, params
+    sql = (
+        f"SELECT {columns}, NULL FROM {MEASURE} m {joins} "
+        f"WHERE m.covers_all_products AND {conditions} "
+        f"UNION ALL "
+        f"SELECT {columns}, s.matched FROM (SELECT measure_id, MAX(product_id) AS matched "
+        f"FROM {MEASURE_PRODUCTS} WHERE product_id IN ({prefix_list}) GROUP BY measure_id) s "
+        f"INNER JOIN {MEASURE} m ON m.id = s.measure_id {joins} "
+        f"WHERE {conditions}"
+    )
+    return sql, [*condition_params, *prefixes, *condition_params]
 
 
 def excluded_origins_sql(
     measure_ids: Sequence[int], origins: Sequence[str]
 ) -> tuple[str, list[Any]]:
     """Query 3: excluded origins of all-origins candidates that concern this shipment."""
-    sql = (
-        f"SELECT measure_id, economy_id FROM {EXCLUDED_ORIGINS} "
-        f"WHERE measure_id IN ({_placeholders(measure_ids)}) "
-        f"AND economy_id IN ({_placeholders(origins)})"
+    ids_in, ids_params = _in("measure_id", measure_ids)
+    origins_in, origins_params = _in("economy_id", origins)
+    sql = f"SELECT measure_id, economy_id FROM {EXCLUDED_ORIGINS} WHERE {ids_in} AND {origins_in}"
+    return sql, [*ids_params, *origins_params]
+
+
+def refresh_statistics() -> None:
+    """After a bulk load, the planner's statistics of the tables these queries read.
+
+    Until autovacuum gets to it, PostgreSQL plans from the statistics of the tables before the
+    load: right after `seed_data` on an empty database, query 2 was planned for a one-row
+    measure table and took 9.8 s instead of 0.4 ms. ANALYZE samples each table (about 0.1 s
+    for all of them on the loaded HTS) and may run inside the loader's transaction. SQLite's
+    planner keeps no such statistics unless asked, and plans these queries from the indexes.
+    """
+    if connection.vendor != "postgresql":
+        return
+    tables = (
+        RATE,
+        MEASURE,
+        MEASURE_PRODUCTS,
+        EXCLUDED_PRODUCTS,
+        EXCLUDED_ORIGINS,
+        TARIFF_LINE,
+        PRODUCT,
     )
-    return sql, [*measure_ids, *origins]
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {', '.join(tables)}")
 
 
 def fetch(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
@@ -238,22 +271,46 @@ def as_decimal(value: Any) -> Decimal:
 # of codes are bounded by the entry's size limit.
 
 
+def _in(column: str, values: Sequence[Any]) -> tuple[str, list[Any]]:
+    """`column IN (values)` and its parameters, for lists as long as an entry's.
+
+    PostgreSQL gets the list as one array parameter, unnested into a subquery. With one
+    placeholder per value, a 1,000-line entry's queries (up to 14,000 values) spent more
+    time in psycopg converting the query text than in running it; and `= ANY(array)` made
+    the planner estimate each element's selectivity (69 ms to plan a query that ran in 2 ms).
+    An unnested array is planned as a set of rows, joined through the column's index."""
+    if connection.vendor == "postgresql":
+        kind = "bigint" if values and isinstance(values[0], int) else "text"
+        return f"{column} IN (SELECT unnest(CAST(%s AS {kind}[])))", [list(values)]
+    return f"{column} IN ({_placeholders(values)})", list(values)
+
+
 def entry_economies_sql(
-    *, codes: Sequence[str], start: dt.date, end: dt.date
+    *, codes: Sequence[str], importers: Sequence[str], start: dt.date, end: dt.date
 ) -> tuple[str, list[Any]]:
-    """The economies named with their memberships and, for each, whether it has a tariff,
-    any measure, and a rate period overlapping [start, end) (query 1's flags, per code)."""
+    """The economies named with their memberships and, for each importer, whether it has a
+    tariff, any measure, and a rate period overlapping [start, end) (query 1's flags).
+
+    The flags are asked of the importers only (CASE evaluates them for those rows alone):
+    asked of every origin too, each origin with no measures made PostgreSQL search all the
+    rate periods for one, about 60 ms an origin on the loaded HTS."""
+    is_importer, importer_params = _in("e.code", importers)
+    economy_in, code_params = _in("e.code", codes)
     sql = (
         f"SELECT e.code, m.bloc_id, m.joined_on, m.left_on, "
-        f"EXISTS (SELECT 1 FROM {TARIFF_LINE} t WHERE t.importer_id = e.code), "
-        f"EXISTS (SELECT 1 FROM {MEASURE} x WHERE x.importer_id = e.code), "
+        f"CASE WHEN {is_importer} THEN "
+        f"EXISTS (SELECT 1 FROM {TARIFF_LINE} t WHERE t.importer_id = e.code) END, "
+        f"CASE WHEN {is_importer} THEN "
+        f"EXISTS (SELECT 1 FROM {MEASURE} x WHERE x.importer_id = e.code) END, "
+        f"CASE WHEN {is_importer} THEN "
         f"EXISTS (SELECT 1 FROM {RATE} r INNER JOIN {MEASURE} y ON y.id = r.measure_id "
         f"WHERE y.importer_id = e.code AND r.valid_from < %s "
-        f"AND (r.valid_to IS NULL OR r.valid_to > %s)) "
+        f"AND (r.valid_to IS NULL OR r.valid_to > %s)) END "
         f"FROM {ECONOMY} e LEFT OUTER JOIN {MEMBERSHIP} m ON m.member_id = e.code "
-        f"WHERE e.code IN ({_placeholders(codes)})"
+        f"WHERE {economy_in}"
     )
-    return sql, [end, start, *codes]
+    params = [*importer_params, *importer_params, *importer_params, end, start, *code_params]
+    return sql, params
 
 
 def entry_tariff_lines_sql(
@@ -276,32 +333,38 @@ def entry_tariff_lines_sql(
     for code in codes:
         by_length.setdefault(len(code), []).append(code)
     dates = "valid_from < %s AND (valid_to IS NULL OR valid_to > %s)"
-    importer_list = _placeholders(importers)
-    under = " OR ".join(
-        f"SUBSTR(code, 1, {length}) IN ({_placeholders(group)})"
-        for length, group in sorted(by_length.items())
-    )
+    importer_in, importer_params = _in("importer_id", importers)
+    prefix_in, prefix_params = _in("code", prefixes)
+    under_parts, under_params = [], []
+    for length, group in sorted(by_length.items()):
+        part, part_params = _in(f"SUBSTR(code, 1, {length})", group)
+        under_parts.append(part)
+        under_params.extend(part_params)
     sql = (
         f"SELECT importer_id, code, description, valid_from FROM {TARIFF_LINE} "
-        f"WHERE importer_id IN ({importer_list}) AND {dates} "
-        f"AND code IN ({_placeholders(prefixes)}) "
+        f"WHERE {importer_in} AND {dates} AND {prefix_in} "
         f"UNION ALL "
         f"SELECT DISTINCT importer_id, code, NULL, CAST(NULL AS DATE) FROM ("
         f"SELECT importer_id, code FROM {TARIFF_LINE} "
-        f"WHERE importer_id IN ({importer_list}) AND {dates} AND ({under})) lines"
+        f"WHERE {importer_in} AND {dates} AND ({' OR '.join(under_parts)})) lines"
     )
-    params: list[Any] = [*importers, end, start, *prefixes, *importers, end, start]
-    for _, group in sorted(by_length.items()):
-        params.extend(group)
+    params: list[Any] = [
+        *importer_params,
+        end,
+        start,
+        *prefix_params,
+        *importer_params,
+        end,
+        start,
+        *under_params,
+    ]
     return sql, params
 
 
 def entry_products_sql(prefixes: Sequence[str]) -> tuple[str, list[Any]]:
     """The HS nomenclature's lines among the lines' prefixes."""
-    return (
-        f"SELECT code, description FROM {PRODUCT} WHERE code IN ({_placeholders(prefixes)})",
-        list(prefixes),
-    )
+    code_in, params = _in("code", prefixes)
+    return f"SELECT code, description FROM {PRODUCT} WHERE {code_in}", params
 
 
 def entry_candidates_sql(
@@ -317,38 +380,48 @@ def entry_candidates_sql(
     its origins (and every bloc they belonged to) or all origins, covering all goods or one
     of the lines' prefixes. Which line each matches is decided in Python from the products
     query below; `scoped` says whether the measure names products at all."""
-    prefix_list = _placeholders(prefixes)
+    all_goods_in, all_goods_params = _in("importer_id", importers)
+    products_in, products_params = _in("product_id", prefixes)
+    importer_in, importer_params = _in("m.importer_id", importers)
+    origin_in, origin_params = _in("m.origin_id", origins)
+    status_in, status_params = _in("r.status", statuses)
     sql = (
         f"SELECT r.id, r.rate, r.valid_from, r.valid_to, r.status, m.id, m.title, "
         f"m.legal_basis, m.instrument, m.program, m.kind, m.origin_id, a.slug, "
         f"m.claim, m.waived_by, m.yields_to, m.basis, r.expression, r.specific_amount, "
         f"r.specific_currency, r.specific_unit, m.importer_id, "
-        f"EXISTS (SELECT 1 FROM {MEASURE_PRODUCTS} p WHERE p.measure_id = m.id) AS scoped "
-        f"FROM {RATE} r INNER JOIN {MEASURE} m ON m.id = r.measure_id "
+        f"NOT m.covers_all_products AS scoped "
+        # As in query 2: all-goods measures from their partial index, the others found from
+        # the lines' prefixes in the products index.
+        f"FROM (SELECT id AS measure_id FROM {MEASURE} "
+        f"WHERE {all_goods_in} AND covers_all_products "
+        f"UNION SELECT measure_id FROM {MEASURE_PRODUCTS} WHERE {products_in}) s "
+        f"INNER JOIN {MEASURE} m ON m.id = s.measure_id "
+        f"INNER JOIN {RATE} r ON r.measure_id = m.id "
         f"LEFT OUTER JOIN {AGREEMENT} a ON a.id = m.agreement_id "
-        f"WHERE m.importer_id IN ({_placeholders(importers)}) "
-        f"AND (m.origin_id IS NULL OR m.origin_id IN ({_placeholders(origins)})) "
-        f"AND r.status IN ({_placeholders(statuses)}) "
-        f"AND r.valid_from < %s AND (r.valid_to IS NULL OR r.valid_to > %s) "
-        # The scoped measures are found from the products (an index on product_id, the
-        # subquery hashed once), not by probing every measure of the importer with thousands
-        # of prefixes, which is what an EXISTS per measure cost at a thousand lines.
-        f"AND (m.id IN (SELECT p.measure_id FROM {MEASURE_PRODUCTS} p "
-        f"WHERE p.product_id IN ({prefix_list})) "
-        f"OR NOT EXISTS (SELECT 1 FROM {MEASURE_PRODUCTS} p WHERE p.measure_id = m.id))"
+        f"WHERE {importer_in} AND (m.origin_id IS NULL OR {origin_in}) AND {status_in} "
+        f"AND r.valid_from < %s AND (r.valid_to IS NULL OR r.valid_to > %s)"
     )
-    params = [*importers, *origins, *statuses, end, start, *prefixes]
+    params = [
+        *all_goods_params,
+        *products_params,
+        *importer_params,
+        *origin_params,
+        *status_params,
+        end,
+        start,
+    ]
     return sql, params
 
 
 def entry_scopes_sql(measure_ids: Sequence[int], prefixes: Sequence[str]) -> tuple[str, list[Any]]:
     """The candidates' products and excluded products among the lines' prefixes: `1` for a
     product in scope, `0` for an excluded one."""
-    ids, codes = _placeholders(measure_ids), _placeholders(prefixes)
+    ids_in, ids_params = _in("measure_id", measure_ids)
+    codes_in, codes_params = _in("product_id", prefixes)
     sql = (
-        f"SELECT measure_id, product_id, 1 FROM {MEASURE_PRODUCTS} "
-        f"WHERE measure_id IN ({ids}) AND product_id IN ({codes}) "
+        f"SELECT measure_id, product_id, 1 FROM {MEASURE_PRODUCTS} WHERE {ids_in} AND {codes_in} "
         f"UNION ALL SELECT measure_id, product_id, 0 FROM {EXCLUDED_PRODUCTS} "
-        f"WHERE measure_id IN ({ids}) AND product_id IN ({codes})"
+        f"WHERE {ids_in} AND {codes_in}"
     )
-    return sql, [*measure_ids, *prefixes, *measure_ids, *prefixes]
+    return sql, [*ids_params, *codes_params, *ids_params, *codes_params]

@@ -67,5 +67,15 @@ class FeedOrder(models.Model):
         abstract = True
 
 
+# Derived columns the database keeps from other rows: the versioned product scope already says
+# what they say.
+DERIVED_FIELDS: dict[type[models.Model], list[str]] = {Measure: ["covers_all_products"]}
+
 for _model, _m2m in TRACKED.items():
-    register(_model, app="agreements", m2m_fields=list(_m2m), bases=[FeedOrder])
+    register(
+        _model,
+        app="agreements",
+        m2m_fields=list(_m2m),
+        bases=[FeedOrder],
+        excluded_fields=DERIVED_FIELDS.get(_model, []),
+    )

@@ -49,13 +49,13 @@ class MeasureQuerySet(models.QuerySet["Measure"]):
         tests/test_rule_mirrors.py holds the two to the same answers.
         """
         prefixes = hs_prefixes(code)
-        scope = Measure.products.through.objects.filter(measure_id=OuterRef("pk"))
+        scope = Measure.products.through.objects.filter(
+            measure_id=OuterRef("pk"), product_id__in=prefixes
+        )
         excluded = Measure.excluded_products.through.objects.filter(
             measure_id=OuterRef("pk"), product_id__in=prefixes
         )
-        return self.filter(
-            ~Exists(scope) | Exists(scope.filter(product_id__in=prefixes)), ~Exists(excluded)
-        )
+        return self.filter(Q(covers_all_products=True) | Exists(scope), ~Exists(excluded))
 
 
 class Measure(TimeStampedModel):
@@ -99,6 +99,16 @@ class Measure(TimeStampedModel):
         blank=True,
         related_name="measures_excluding",
         help_text="HS prefixes carved out of the scope.",
+    )
+    # Derived, and kept by the database: true while `products` is empty. The rate engine
+    # finds a code's candidates from the products index plus these few all-goods measures,
+    # instead of asking each of the importer's ~15,000 line measures whether it has products.
+    # Triggers (migration 0009) set it on every write to the measure or its products, raw SQL
+    # included, so a stale value an instance carries cannot be saved.
+    covers_all_products = models.BooleanField(
+        default=True,
+        editable=False,
+        help_text="Derived: true when the measure names no products (it covers all goods).",
     )
     legal_basis = models.CharField(
         max_length=20, choices=LegalBasis.choices, help_text="The law the duty rests on."
@@ -186,6 +196,11 @@ class Measure(TimeStampedModel):
         ]
         indexes = [
             models.Index(fields=["importer", "origin"], name="measure_importer_origin_idx"),
+            models.Index(
+                fields=["importer"],
+                condition=Q(covers_all_products=True),
+                name="measure_all_goods_idx",
+            ),
             models.Index(fields=["program"], name="measure_program_idx"),
         ]
 

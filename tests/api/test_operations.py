@@ -92,6 +92,15 @@ def other_connection() -> psycopg.Connection[Any]:
 
 @pytest.mark.postgres
 @pytest.mark.django_db
+def test_parallel_query_is_off_for_the_apps_connections() -> None:
+    # Starting parallel workers costs a millisecond query more than it saves (settings.py).
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW max_parallel_workers_per_gather")
+        assert cursor.fetchone()[0] == "0"
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
 def test_a_held_table_lock_is_a_quick_503_not_a_stalled_worker() -> None:
     with connection.cursor() as cursor:
         cursor.execute("SHOW lock_timeout")

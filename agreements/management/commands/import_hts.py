@@ -9,6 +9,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from agreements.engine.queries import refresh_statistics
 from agreements.management.commands._tariffs import progress_bar, write_summary
 from agreements.tariffs.imports import import_hts
 
@@ -57,4 +58,5 @@ class Command(BaseCommand):
             )
         except ValueError as error:
             raise CommandError(str(error)) from error
+        refresh_statistics()
         write_summary(self, summary)

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from agreements.engine.queries import refresh_statistics
 from agreements.management.commands._tariffs import progress_bar, write_summary
 from agreements.tariffs.imports import import_uk_tariff
 
@@ -29,5 +30,6 @@ class Command(BaseCommand):
             summaries = import_uk_tariff(path=path, progress=progress_bar)
         except ValueError as error:
             raise CommandError(str(error)) from error
+        refresh_statistics()
         for summary in summaries.values():
             write_summary(self, summary)

@@ -9,6 +9,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 from tqdm import tqdm
 
+from agreements.engine.queries import refresh_statistics
 from agreements.management.commands._tariffs import write_summary
 from agreements.seeding import CREATED, DELETED, SCHEDULES, UNCHANGED, UPDATED, seed_all
 
@@ -35,6 +36,7 @@ class Command(BaseCommand):
             return tqdm(list(items), desc=label, file=sys.stderr, disable=None, leave=False)
 
         report = seed_all(progress=progress, schedules=SCHEDULES if options["schedules"] else ())
+        refresh_statistics()
         total = 0
         for label, counts in sorted(report.counts.items()):
             total += sum(counts.values())
