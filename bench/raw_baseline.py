@@ -20,27 +20,39 @@ from urllib.parse import parse_qs
 
 import psycopg
 
-CANDIDATES_SQL = """
-SELECT m.id, m.title, m.legal_basis, m.instrument, m.program, m.kind, m.origin_id,
-       e.kind AS origin_kind, a.slug, r.id, r.rate, r.valid_from, r.valid_to,
-       (SELECT max(mp.product_id) FROM agreements_measure_products mp
-         WHERE mp.measure_id = m.id AND mp.product_id = ANY(%(prefixes)s)) AS matched,
-       EXISTS (SELECT 1 FROM agreements_measure_products mp WHERE mp.measure_id = m.id),
+# The engine's query 2 in the same shape (agreements.engine.queries.candidates_sql): the
+# importer's all-goods measures from their partial index, the others from the products index.
+_CANDIDATE_COLUMNS = """
+       m.id, m.title, m.legal_basis, m.instrument, m.program, m.kind, m.origin_id,
+       e.kind AS origin_kind, a.slug, r.id, r.rate, r.valid_from, r.valid_to"""
+_CANDIDATE_TAIL = """
+       m.claim, m.yields_to, m.basis,
        EXISTS (SELECT 1 FROM agreements_measure_excluded_products xp
                 WHERE xp.measure_id = m.id AND xp.product_id = ANY(%(prefixes)s)),
        EXISTS (SELECT 1 FROM agreements_measure_excluded_origins xo
-                WHERE xo.measure_id = m.id AND xo.economy_id = %(origin)s)
-FROM agreements_measure m
-JOIN agreements_rate r ON r.measure_id = m.id
-LEFT JOIN agreements_economy e ON e.code = m.origin_id
-LEFT JOIN agreements_agreement a ON a.id = m.agreement_id
-WHERE m.importer_id = %(importer)s
+                WHERE xo.measure_id = m.id AND xo.economy_id = %(origin)s)"""
+_CANDIDATE_WHERE = """
+  m.importer_id = %(importer)s
   AND (m.origin_id IS NULL OR m.origin_id = %(origin)s OR m.origin_id IN (
         SELECT bloc_id FROM agreements_blocmembership
          WHERE member_id = %(origin)s AND joined_on <= %(date)s
            AND (left_on IS NULL OR left_on > %(date)s)))
   AND r.status = 'in_force' AND r.valid_from <= %(date)s
-  AND (r.valid_to IS NULL OR r.valid_to > %(date)s)
+  AND (r.valid_to IS NULL OR r.valid_to > %(date)s)"""
+_CANDIDATE_JOINS = """
+JOIN agreements_rate r ON r.measure_id = m.id
+LEFT JOIN agreements_economy e ON e.code = m.origin_id
+LEFT JOIN agreements_agreement a ON a.id = m.agreement_id"""
+CANDIDATES_SQL = f"""
+SELECT {_CANDIDATE_COLUMNS}, NULL, {_CANDIDATE_TAIL}
+FROM agreements_measure m {_CANDIDATE_JOINS}
+WHERE m.covers_all_products AND {_CANDIDATE_WHERE}
+UNION ALL
+SELECT {_CANDIDATE_COLUMNS}, s.matched, {_CANDIDATE_TAIL}
+FROM (SELECT measure_id, max(product_id) AS matched FROM agreements_measure_products
+       WHERE product_id = ANY(%(prefixes)s) GROUP BY measure_id) s
+JOIN agreements_measure m ON m.id = s.measure_id {_CANDIDATE_JOINS}
+WHERE {_CANDIDATE_WHERE}
 """
 ECONOMIES_SQL = "SELECT code FROM agreements_economy WHERE code = ANY(%s)"
 PRODUCT_SQL = (
@@ -99,19 +111,31 @@ def effective(importer: str, origin: str, hs: str, date: dt.date) -> dict[str, A
             _f,
             _to,
             matched,
-            has_products,
+            claim,
+            _yields,
+            _basis,
             excluded_product,
             excluded_origin,
         ) = row
-        if has_products and matched is None:
-            continue
-        if excluded_product or (origin_id is None and excluded_origin):
+        # No claims are asked here: a measure that needs one (a preference) does not apply.
+        if claim or excluded_product or (origin_id is None and excluded_origin):
             continue
         origin_rank = 0 if origin_id is None else 1 if origin_kind == "bloc" else 2
         # The engine's tie-break: later start, higher rate, kind, then lowest id.
         rank = (origin_rank, len(matched or ""), row[11], row[10], row[5], -mid)
         if program not in best or rank > best[program][0]:
             best[program] = (rank, row)
+    # A measure gives way where a measure of a program it yields to applies (the programs
+    # form no cycles, so standing is decided from the bottom up).
+    standing: dict[str, bool] = {}
+
+    def stands(program: str) -> bool:
+        if program not in standing:
+            yields = set(best[program][1][15] or ()) & best.keys() - {program}
+            standing[program] = not any(stands(other) for other in sorted(yields))
+        return standing[program]
+
+    best = {program: ranked for program, ranked in best.items() if stands(program)}
 
     chosen = sorted((row for _, row in best.values()), key=lambda r: r[0])
     bases = [row for row in chosen if row[5] == "base"]
@@ -129,7 +153,10 @@ def effective(importer: str, origin: str, hs: str, date: dt.date) -> dict[str, A
             applied = max(Decimal(0), rate - base)
         else:
             applied = rate
-        additional += applied
+        # A duty on one content's value (steel in a derivative) is not a percentage of the
+        # whole value: it is shown, not added (API.md, `basis`).
+        if row[16] != "content":
+            additional += applied
         components.append(
             {
                 "measure": mid,

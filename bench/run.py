@@ -8,11 +8,13 @@ per-round latency ratios, the Django app's queries per request, and whether the 
 the same totals for every lookup.
 
 Usage: DATABASE_URL=postgres://... python -m bench.run --label 1M [--rounds 5]
+       DATABASE_URL=postgres://... python -m bench.run --label real --real  (the shipped data)
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import http.client
 import json
 import os
@@ -63,18 +65,38 @@ def _serve(app: str, port: int, workers: int) -> subprocess.Popen[bytes]:
     raise RuntimeError(f"{app} did not start on port {port}")
 
 
-def _lookups(count: int, seed: int) -> list[dict[str, str]]:
+def _lookups(count: int, seed: int, *, real: bool = False) -> list[dict[str, str]]:
     import django
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tradeapi.settings")
     django.setup()
-    from agreements.models import Economy, Measure, Product
+    from agreements.models import Economy, Measure, Product, TariffLine
 
     rng = random.Random(seed)
+    countries = sorted(Economy.objects.filter(kind="country").values_list("code", flat=True))
+    if real:
+        # The shipped data as `seed_data` loads it: US lines of the 2025-26 editions, any
+        # country of origin, any day of the two years.
+        lines = sorted(
+            TariffLine.objects.filter(importer_id="US", code__regex=r"^[0-9]{10}$")
+            .values_list("code", flat=True)
+            .distinct()
+        )
+        if not lines:
+            raise SystemExit("No HTS lines: run manage.py seed_data first.")
+        start = dt.date(2025, 1, 1)
+        return [
+            {
+                "importer": "US",
+                "origin": rng.choice(countries),
+                "hs": rng.choice(lines),
+                "date": (start + dt.timedelta(days=rng.randint(0, 729))).isoformat(),
+            }
+            for _ in range(count)
+        ]
     importers = sorted(
         set(Measure.objects.filter(slug__startswith="bench-").values_list("importer_id", flat=True))
     )
-    countries = sorted(Economy.objects.filter(kind="country").values_list("code", flat=True))
     products = sorted(Product.objects.filter(level="subheading").values_list("code", flat=True))
     if not importers:
         raise SystemExit("No benchmark data: run python -m bench.generate_data first.")
@@ -164,9 +186,15 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers per app.")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--output", type=Path, help="Write the results as JSON here.")
+    parser.add_argument(
+        "--real",
+        action="store_true",
+        help="Look up the shipped data (seed_data: the HTS editions and the US measures) "
+        "instead of bench.generate_data's synthetic measures.",
+    )
     args = parser.parse_args()
 
-    lookups = _lookups(args.requests, args.seed)
+    lookups = _lookups(args.requests, args.seed, real=args.real)
     queries = _queries_per_request(lookups[:50])
     apps = {
         "django": (
