@@ -24,10 +24,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from agreements import engine
-from agreements.api.inputs import DateField, EconomyCodeField, HSCodeField
+from agreements.api.inputs import EconomyCodeField, HSCodeField
 from agreements.engine import units
 from agreements.engine.shipment import IMPORTER_CURRENCIES, Shipment, ShipmentError
 from agreements.models.choices import MeasureBasis
+from tradeapi.api.dates import DateField
 from tradeapi.api.parsers import CSVParser, CSVTable, JSONParser
 from tradeapi.api.permissions import ReadingSessionAuthentication
 from tradeapi.api.renderers import CSVRenderer
@@ -739,7 +740,7 @@ class EntryLineSerializer(ShipmentFieldsSerializer):
 class EntrySerializer(serializers.Serializer[Any]):
     """A whole entry (the JSON body of rates/effective/batch/)."""
 
-    date = serializers.DateField(
+    date = DateField(
         default=_today, help_text="Date of entry, YYYY-MM-DD, for every line. Defaults to today."
     )
     claims = claims_field("Preferences every line claims unless it names its own. None by default.")
@@ -763,7 +764,7 @@ class EntryQuerySerializer(serializers.Serializer[Any]):
     """Query parameters of rates/effective/batch/: the entry's settings for a CSV body,
     which has no room for them (a JSON body carries them itself and must not repeat them)."""
 
-    date = serializers.DateField(
+    date = DateField(
         required=False, help_text="For a CSV body: the date of entry; defaults to today."
     )
     claim = ClaimsField(

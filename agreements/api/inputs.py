@@ -10,9 +10,7 @@ wrong with it rather than only that no such record exists.
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
-import re
 from typing import Any
 
 from django import forms
@@ -33,55 +31,22 @@ from agreements.validators import (
     validate_economy_code,
     validate_hs_code,
 )
+from tradeapi.api.dates import WRONG_FORMAT, parse_date
 from tradeapi.api.serializers import BoundedMany
-
-# Dates: a date in the right shape that the calendar does not have (2025-02-30) is told
-# apart from one in the wrong shape, so the client fixes the day rather than the format.
-
-ISO_DATE_SHAPE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
-
-
-def impossible_date(raw: Any) -> str | None:
-    """What is wrong with a YYYY-MM-DD string the calendar does not have; None when `raw` is
-    not in that shape (or is a real date)."""
-    match = ISO_DATE_SHAPE.fullmatch(str(raw).strip())
-    if match is None:
-        return None
-    year, month, day = (int(part) for part in match.groups())
-    if year < dt.MINYEAR:
-        return f"{raw} is not a date: there is no year 0."
-    if not 1 <= month <= 12:
-        return f"{raw} is not a date: there is no month {month:02d}."
-    last = calendar.monthrange(year, month)[1]
-    if not 1 <= day <= last:
-        return f"{raw} is not a date: {calendar.month_name[month]} {year} has {last} days."
-    return None
-
-
-class DateField(serializers.DateField):
-    """A date in a query string or body; an impossible date says why."""
-
-    def to_internal_value(self, value: Any) -> dt.date:
-        try:
-            return super().to_internal_value(value)
-        except serializers.ValidationError:
-            message = impossible_date(value)
-            if message is None:
-                raise
-            raise serializers.ValidationError(message, code="invalid") from None
 
 
 class DateFormField(forms.DateField):
-    """The list filters' date field; an impossible date says why."""
+    """The list filters' date field: YYYY-MM-DD only, an impossible date saying why."""
+
+    default_error_messages = {"invalid": WRONG_FORMAT}
 
     def to_python(self, value: Any) -> dt.date | None:
+        if value in self.empty_values:
+            return None
         try:
-            return super().to_python(value)
-        except ValidationError:
-            message = impossible_date(value)
-            if message is None:
-                raise
-            raise ValidationError(message, code="invalid") from None
+            return parse_date(value)
+        except ValueError as error:
+            raise ValidationError(str(error), code="invalid") from None
 
 
 # Serializer fields: codes in bodies and in the engine's query string.
@@ -269,10 +234,9 @@ def as_of(request: Request | None) -> dt.date:
     if not raw:
         return timezone.localdate()
     try:
-        return dt.date.fromisoformat(raw)
+        return parse_date(raw)
     except ValueError as error:
-        message = impossible_date(raw) or "Enter a date as YYYY-MM-DD."
-        raise serializers.ValidationError({"as_of": [message]}) from error
+        raise serializers.ValidationError({"as_of": [str(error)]}, code="invalid") from error
 
 
 PARTY = OpenApiParameter(

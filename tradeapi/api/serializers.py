@@ -13,6 +13,8 @@ from rest_framework import serializers
 from rest_framework.relations import MANY_RELATION_KWARGS
 from rest_framework.settings import api_settings
 
+from tradeapi.api.dates import DateField
+
 # The longest list of related keys a write may carry: above any real scope, and low enough
 # that a hostile list of 10,000 keys is refused before 10,000 lookups.
 MAX_RELATED = 1000
@@ -32,7 +34,15 @@ class ModelValidatedSerializer(serializers.ModelSerializer):
 
     DRF does not call Model.full_clean(); without this, a broken invariant would reach the
     database and come back as an IntegrityError instead of a 400 naming the field.
+
+    Model dates are read by the API's own date field, which tells an impossible date
+    (2025-02-30) from a malformed one as the query strings do.
     """
+
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.DateField: DateField,
+    }
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         attrs = super().validate(attrs)
