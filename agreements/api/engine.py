@@ -38,8 +38,9 @@ from tradeapi.tokens.authentication import TokenAuthentication
 # Query parameters and answers.
 
 MAX_TIMELINE_DAYS = 366 * 50
-# As the models store claims (upper case), but accepting the case a client types.
-CLAIM_INPUT_REGEX = r"[A-Za-z][A-Za-z0-9]{0,4}[+*]?"
+# As the models store claims (upper case), but accepting the case a client types. Anchored:
+# DRF's RegexField searches, so unanchored it took `0S` for a claim (and the schema said so).
+CLAIM_INPUT_REGEX = r"^[A-Za-z][A-Za-z0-9]{0,4}[+*]?\Z"
 MAX_CLAIMS = 20
 
 
@@ -70,8 +71,8 @@ class ClaimsField(serializers.ListField):
     `claim.0`): a query string has no positions a client could point at."""
 
     def __init__(self, **kwargs: Any) -> None:
-        # The child only tells the schema that claims are strings; items are checked below.
-        kwargs.setdefault("child", serializers.CharField(max_length=6))
+        # The child only tells the schema what a claim is; items are checked below.
+        kwargs.setdefault("child", serializers.RegexField(CLAIM_INPUT_REGEX, max_length=6))
         super().__init__(**kwargs)
 
     default_error_messages = {
