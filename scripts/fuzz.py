@@ -133,9 +133,9 @@ def main() -> int:
             "30",
             "--continue-on-failure",
             # Revoking the run's own token would turn every later request into a 401;
-            # tests/api/test_tokens.py covers revocation.
+            # tests/test_accounts.py covers revocation.
             "--exclude-operation-id",
-            "tokens_destroy",
+            "deleteToken",
             "--report-dir",
             str(workdir / "report"),
             *sys.argv[1:],
