@@ -26,7 +26,7 @@ BIN = Path(sys.executable).parent
 SEED = os.environ.get("FUZZ_SEED", "20250512")  # The Geneva truce's start, as good as any.
 EXAMPLES = os.environ.get("FUZZ_EXAMPLES", "15")
 # Revoking the run's own token would turn every later request into a 401 (schemathesis only
-# warns about that); tests/api/test_tokens.py covers revocation.
+# warns about that); tests/test_accounts.py covers revocation.
 REVOKE_TOKEN = "deleteToken"
 
 

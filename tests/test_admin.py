@@ -235,6 +235,19 @@ def test_bad_entries_are_form_errors_and_write_nothing(
     assert model._default_manager.count() == before
 
 
+def test_an_impossible_date_is_the_admins_own_form_error(admin_client: Client) -> None:
+    # The API's date reading (tradeapi.api.dates) is for API clients; staff keep Django's
+    # date widget and its message, and an impossible date is refused there as any other.
+    measure = Measure.objects.get(slug=GLOBAL_MEASURE)
+    response = admin_client.post(
+        url(Rate, "add"),
+        {"measure": measure.pk, "rate": "5", "valid_from": "2025-02-30", "status": "in_force"},
+    )
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors == {"valid_from": ["Enter a valid date."]}
+    assert measure.rates.count() == 1
+
+
 def test_a_round_ending_before_it_starts_is_a_form_error(admin_client: Client) -> None:
     response = admin_client.post(
         url(NegotiationRound, "add"),

@@ -24,10 +24,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from agreements import engine
-from agreements.api.inputs import DateField, EconomyCodeField, HSCodeField
+from agreements.api.inputs import EconomyCodeField, HSCodeField
 from agreements.engine import units
 from agreements.engine.shipment import IMPORTER_CURRENCIES, Shipment, ShipmentError
 from agreements.models.choices import MeasureBasis
+from tradeapi.api.dates import DateField
 from tradeapi.api.parsers import CSVParser, CSVTable, JSONParser
 from tradeapi.api.permissions import ReadingSessionAuthentication
 from tradeapi.api.renderers import CSVRenderer
@@ -37,8 +38,9 @@ from tradeapi.tokens.authentication import TokenAuthentication
 # Query parameters and answers.
 
 MAX_TIMELINE_DAYS = 366 * 50
-# As the models store claims (upper case), but accepting the case a client types.
-CLAIM_INPUT_REGEX = r"[A-Za-z][A-Za-z0-9]{0,4}[+*]?"
+# As the models store claims (upper case), but accepting the case a client types. Anchored:
+# DRF's RegexField searches, so unanchored it took `0S` for a claim (and the schema said so).
+CLAIM_INPUT_REGEX = r"^[A-Za-z][A-Za-z0-9]{0,4}[+*]?\Z"
 MAX_CLAIMS = 20
 
 
@@ -69,8 +71,8 @@ class ClaimsField(serializers.ListField):
     `claim.0`): a query string has no positions a client could point at."""
 
     def __init__(self, **kwargs: Any) -> None:
-        # The child only tells the schema that claims are strings; items are checked below.
-        kwargs.setdefault("child", serializers.CharField(max_length=6))
+        # The child only tells the schema what a claim is; items are checked below.
+        kwargs.setdefault("child", serializers.RegexField(CLAIM_INPUT_REGEX, max_length=6))
         super().__init__(**kwargs)
 
     default_error_messages = {
@@ -739,7 +741,7 @@ class EntryLineSerializer(ShipmentFieldsSerializer):
 class EntrySerializer(serializers.Serializer[Any]):
     """A whole entry (the JSON body of rates/effective/batch/)."""
 
-    date = serializers.DateField(
+    date = DateField(
         default=_today, help_text="Date of entry, YYYY-MM-DD, for every line. Defaults to today."
     )
     claims = claims_field("Preferences every line claims unless it names its own. None by default.")
@@ -763,7 +765,7 @@ class EntryQuerySerializer(serializers.Serializer[Any]):
     """Query parameters of rates/effective/batch/: the entry's settings for a CSV body,
     which has no room for them (a JSON body carries them itself and must not repeat them)."""
 
-    date = serializers.DateField(
+    date = DateField(
         required=False, help_text="For a CSV body: the date of entry; defaults to today."
     )
     claim = ClaimsField(

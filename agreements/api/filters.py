@@ -15,8 +15,8 @@ from agreements.api.inputs import (
     EconomyCodesFormField,
     HSCodeFormField,
     IdFormField,
-    KeyFormField,
     ProductFormField,
+    SlugFormField,
     as_of,
 )
 from agreements.models import (
@@ -65,7 +65,7 @@ class EconomyFilter(filters.ModelChoiceFilter):
 class AgreementFilter(filters.ModelChoiceFilter):
     """An agreement by slug; an unknown slug is a 400 rather than an empty list."""
 
-    field_class = KeyFormField
+    field_class = SlugFormField
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("queryset", Agreement.objects.all())

@@ -10,10 +10,8 @@ wrong with it rather than only that no such record exists.
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
-import re
-from typing import Any
+from typing import Any, ClassVar
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -22,7 +20,7 @@ from django.db import models
 from django.utils import timezone
 from django_filters.fields import ModelMultipleChoiceField
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter
+from drf_spectacular.utils import OpenApiParameter, extend_schema_field
 from rest_framework import serializers
 from rest_framework.request import Request
 
@@ -33,60 +31,35 @@ from agreements.validators import (
     validate_economy_code,
     validate_hs_code,
 )
-from tradeapi.api.serializers import BoundedMany
-
-# Dates: a date in the right shape that the calendar does not have (2025-02-30) is told
-# apart from one in the wrong shape, so the client fixes the day rather than the format.
-
-ISO_DATE_SHAPE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
-
-
-def impossible_date(raw: Any) -> str | None:
-    """What is wrong with a YYYY-MM-DD string the calendar does not have; None when `raw` is
-    not in that shape (or is a real date)."""
-    match = ISO_DATE_SHAPE.fullmatch(str(raw).strip())
-    if match is None:
-        return None
-    year, month, day = (int(part) for part in match.groups())
-    if year < dt.MINYEAR:
-        return f"{raw} is not a date: there is no year 0."
-    if not 1 <= month <= 12:
-        return f"{raw} is not a date: there is no month {month:02d}."
-    last = calendar.monthrange(year, month)[1]
-    if not 1 <= day <= last:
-        return f"{raw} is not a date: {calendar.month_name[month]} {year} has {last} days."
-    return None
-
-
-class DateField(serializers.DateField):
-    """A date in a query string or body; an impossible date says why."""
-
-    def to_internal_value(self, value: Any) -> dt.date:
-        try:
-            return super().to_internal_value(value)
-        except serializers.ValidationError:
-            message = impossible_date(value)
-            if message is None:
-                raise
-            raise serializers.ValidationError(message, code="invalid") from None
+from tradeapi.api.dates import WRONG_FORMAT, parse_date
+from tradeapi.api.serializers import BoundedMany, refuse_blank_parameters
 
 
 class DateFormField(forms.DateField):
-    """The list filters' date field; an impossible date says why."""
+    """The list filters' date field: YYYY-MM-DD only, an impossible date saying why."""
+
+    default_error_messages = {"invalid": WRONG_FORMAT}
 
     def to_python(self, value: Any) -> dt.date | None:
+        if value in self.empty_values:
+            return None
         try:
-            return super().to_python(value)
-        except ValidationError:
-            message = impossible_date(value)
-            if message is None:
-                raise
-            raise ValidationError(message, code="invalid") from None
+            return parse_date(value)
+        except ValueError as error:
+            raise ValidationError(str(error), code="invalid") from None
+
+
+# How a client may spell a code, for the schema: what the fields below accept, not only the
+# stored form (ECONOMY_CODE_REGEX, HS_CODE_REGEX) they normalize to. An economy code in any
+# case; an HS code whose digits may be grouped by dots and spaces (8542.31, 8542 31).
+ECONOMY_CODE_SPELLING = {"minLength": 2, "maxLength": 2, "pattern": "^[A-Za-z]{2}$"}
+HS_CODE_SPELLING = {"pattern": r"^[.\s]*(?:[0-9][.\s]*){2,10}$"}
 
 
 # Serializer fields: codes in bodies and in the engine's query string.
 
 
+@extend_schema_field({"type": "string", **ECONOMY_CODE_SPELLING})
 class EconomyCodeField(serializers.CharField):
     """An economy code; input is case-insensitive, output is upper case."""
 
@@ -100,6 +73,7 @@ class EconomyCodeField(serializers.CharField):
         return normalize_economy_code(super().to_internal_value(data))
 
 
+@extend_schema_field({"type": "string", "maxLength": 20, **HS_CODE_SPELLING})
 class HSCodeField(serializers.CharField):
     """An HS code of 2 to 10 digits; dots and spaces in the input are dropped."""
 
@@ -190,7 +164,9 @@ def sources_field() -> Any:
     )
 
 
-# Form fields of the list filters.
+# Form fields of the list filters. `openapi_schema` is what a field accepts, for the filter's
+# parameter in the schema (tradeapi.api.schema.FilterParameters): drf-spectacular sees
+# only a string there.
 
 NUL = "null_characters_not_allowed"
 
@@ -215,12 +191,20 @@ class KeyFormField(forms.ModelChoiceField):
         return super().to_python(value)
 
 
+class SlugFormField(KeyFormField):
+    # Django's slug format (validate_slug), which agreement slugs are stored in.
+    openapi_schema: ClassVar[dict[str, Any]] = {"pattern": "^[-a-zA-Z0-9_]+$"}
+
+
 class EconomyCodeFormField(KeyFormField):
+    openapi_schema: ClassVar[dict[str, Any]] = ECONOMY_CODE_SPELLING
+
     def normalize(self, value: str) -> str:
         return normalize_economy_code(value)
 
 
 class EconomyCodesFormField(ModelMultipleChoiceField):
+    openapi_schema: ClassVar[dict[str, Any]] = ECONOMY_CODE_SPELLING
     default_error_messages = {NUL: "Null characters are not allowed."}
 
     def clean(self, value: Any) -> Any:
@@ -232,6 +216,8 @@ class EconomyCodesFormField(ModelMultipleChoiceField):
 
 
 class IdFormField(KeyFormField):
+    openapi_schema: ClassVar[dict[str, Any]] = {"minimum": 1}
+
     def to_python(self, value: Any) -> Any:
         # A numeric string too large for a database integer would overflow in the driver.
         if value not in self.empty_values and (not str(value).isdigit() or len(str(value)) > 18):
@@ -240,6 +226,8 @@ class IdFormField(KeyFormField):
 
 
 class HSCodeFormField(forms.CharField):
+    openapi_schema: ClassVar[dict[str, Any]] = HS_CODE_SPELLING
+
     def to_python(self, value: Any) -> Any:
         value = super().to_python(value)
         return normalize_hs_code(value) if value else value
@@ -248,6 +236,8 @@ class HSCodeFormField(forms.CharField):
 
 
 class ProductFormField(KeyFormField):
+    openapi_schema: ClassVar[dict[str, Any]] = HS_CODE_SPELLING
+
     def normalize(self, value: str) -> str:
         return normalize_hs_code(value)
 
@@ -263,22 +253,21 @@ AS_OF = OpenApiParameter(
 
 
 def as_of(request: Request | None) -> dt.date:
-    """`?as_of=YYYY-MM-DD`, default today; a malformed or impossible date is a 400 naming
-    `as_of`."""
-    raw = request.query_params.get("as_of") if request is not None else None
-    if not raw:
+    """`?as_of=YYYY-MM-DD`, default today; a blank, malformed or impossible date is a 400
+    naming `as_of`."""
+    if request is None or "as_of" not in request.query_params:
         return timezone.localdate()
+    refuse_blank_parameters(request.query_params, ["as_of"])
+    raw = request.query_params["as_of"]
     try:
-        return dt.date.fromisoformat(raw)
+        return parse_date(raw)
     except ValueError as error:
-        message = impossible_date(raw) or "Enter a date as YYYY-MM-DD."
-        raise serializers.ValidationError({"as_of": [message]}) from error
+        raise serializers.ValidationError({"as_of": [str(error)]}, code="invalid") from error
 
 
 PARTY = OpenApiParameter(
     "party",
-    OpenApiTypes.STR,
-    many=True,
+    {"type": "array", "items": {"type": "string", **ECONOMY_CODE_SPELLING}},
     explode=True,
     description="Code of a party, case-insensitive; repeat it (`party=US&party=CN`): all "
     "must be parties.",

@@ -32,6 +32,7 @@ from agreements.models import (
     Product,
     Source,
 )
+from tradeapi.api.dates import DateField
 from tradeapi.api.serializers import ModelValidatedSerializer, model_errors
 
 
@@ -138,7 +139,7 @@ class AgreementSerializer(ModelValidatedSerializer):
         help_text="Expiry as known on `as_of` (first day no longer in force), after the "
         "extensions decided by then; null if none."
     )
-    original_expires_on = serializers.DateField(
+    original_expires_on = DateField(
         source="expires_on",
         required=False,
         allow_null=True,

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 import yaml
 from django.test import Client
 
 from agreements.api.urls import router
+from agreements.models import Rate
 from tests.api.schema import SCHEMA_FILE
 from tests.factories import (
     BLOC_FRAMEWORK,
@@ -19,6 +21,7 @@ from tests.factories import (
     QUIET_DEAL,
     TRUCE,
 )
+from tradeapi.api.serializers import BLANK_MESSAGE
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("world")]
 
@@ -230,6 +233,70 @@ def test_malformed_filter_values_answer_400_naming_them(
     response = anonymous.get(url, params)
     assert response.status_code == 400
     assert attr in [error["attr"] for error in response.json()["errors"]]
+
+
+# What an operation needs besides the parameter under test, by its path in the schema.
+SHIPMENT = {"importer": "XA", "origin": "XB", "hs": "9503"}
+NEEDS = {
+    "/api/v1/rates/effective/": SHIPMENT,
+    "/api/v1/rates/timeline/": {**SHIPMENT, "from": "2025-01-01", "to": "2026-01-01"},
+}
+CSV_ENTRY = "ref,importer,origin,hs\r\n1,XA,XB,9503\r\n"
+
+
+def query_parameters() -> list[tuple[str, str, str]]:
+    """(method, path, name) of every query parameter the committed schema documents."""
+    document = yaml.safe_load(SCHEMA_FILE.read_text())
+    return [
+        (method, path, parameter["name"])
+        for path, item in document["paths"].items()
+        for method, operation in item.items()
+        for parameter in operation.get("parameters", [])
+        if parameter["in"] == "query"
+    ]
+
+
+def ask(client: Any, method: str, path: str, params: dict[str, str]) -> Any:
+    """The operation at `path` with `params`, its placeholders filled from the world."""
+    rate = Rate.objects.order_by("pk")[0]
+    url = path.replace("{slug}", TRUCE).replace("{id}", str(rate.pk))
+    query = {**NEEDS.get(path, {}), **params}
+    if method == "post":  # The batch's query parameters go with a CSV entry.
+        return client.post(f"{url}?{urlencode(query)}", CSV_ENTRY, content_type="text/csv")
+    return client.get(url, query)
+
+
+@pytest.mark.parametrize(("method", "path", "name"), query_parameters())
+@pytest.mark.parametrize("blank", ["", "  "])
+def test_a_blank_query_parameter_is_a_400_naming_it_but_search(
+    editor: Any, method: str, path: str, name: str, blank: str
+) -> None:
+    # Read as "not given", a blank would quietly answer every row, or today, or page 1.
+    response = ask(editor, method, path, {name: blank})
+    if name == "search":  # No words to look for: every record, as without the parameter.
+        assert response.status_code == 200
+        assert response.json() == ask(editor, method, path, {}).json()
+        return
+    assert response.status_code == 400, (path, name)
+    assert response.json()["errors"] == [{"code": "blank", "detail": BLANK_MESSAGE, "attr": name}]
+
+
+@pytest.mark.parametrize(
+    ("url", "params", "attr"),
+    [
+        # Not a documented parameter there, but every operation takes it.
+        ("/api/v1/agreements/", {"format": ""}, "format"),
+        ("/api/v1/agreements/", {"party": ["XA", ""]}, "party"),
+        ("/api/v1/rates/effective/", {**SHIPMENT, "claim": ["S", " "]}, "claim"),
+        ("/api/v1/rounds/", {"status": "held", "from": ["2025-01-01", ""]}, "from"),
+    ],
+)
+def test_a_blank_among_several_values_or_an_undocumented_format_is_refused(
+    anonymous: Any, url: str, params: dict[str, Any], attr: str
+) -> None:
+    response = anonymous.get(url, params)
+    assert response.status_code == 400
+    assert response.json()["errors"] == [{"code": "blank", "detail": BLANK_MESSAGE, "attr": attr}]
 
 
 def test_unknown_urls_under_api_are_json_404(anonymous: Any) -> None:

@@ -5,13 +5,25 @@ date)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from django.contrib.auth.models import User
 from django.test import Client
+from rest_framework import serializers
 
+from agreements.api.engine import (
+    EffectiveQuerySerializer,
+    EntryLineSerializer,
+    EntryQuerySerializer,
+    EntrySerializer,
+    TimelineQuerySerializer,
+)
+from agreements.api.urls import router
+from agreements.models import Measure
 from tests.api.conftest import CheckedClient
+from tests.factories import GLOBAL_MEASURE, TRUCE
+from tradeapi.api.dates import DateField
 from tradeapi.tokens.models import ApiToken
 
 pytestmark = pytest.mark.django_db
@@ -117,6 +129,9 @@ def test_an_impossible_date_says_so_rather_than_wrong_format(
         ("2025-04-31", "2025-04-31 is not a date: April 2025 has 30 days."),
         ("0000-01-01", "0000-01-01 is not a date: there is no year 0."),
         ("2025/02/30", "Enter a date as YYYY-MM-DD."),
+        # Shapes Python's ISO parser takes, but not the YYYY-MM-DD of API.md and the schema.
+        ("20250101", "Enter a date as YYYY-MM-DD."),
+        ("2025-1-5", "Enter a date as YYYY-MM-DD."),
     ],
 )
 def test_each_kind_of_bad_date_has_its_own_message(
@@ -127,6 +142,110 @@ def test_each_kind_of_bad_date_has_its_own_message(
         assert response.status_code == 200
     else:
         assert assert_standard_error(response, 400, "as_of")["detail"] == detail
+
+
+ENTRY_LINE = {"ref": "1", "importer": "XA", "origin": "XB", "hs": "9503"}
+
+
+@pytest.mark.usefixtures("world")
+@pytest.mark.parametrize(
+    ("method", "path", "body", "attr", "detail"),
+    [
+        (
+            "post",
+            "/api/v1/rates/",
+            {"rate": "5.00", "valid_from": "2025-02-30"},
+            "valid_from",
+            "2025-02-30 is not a date: February 2025 has 28 days.",
+        ),
+        (
+            "patch",
+            f"/api/v1/agreements/{TRUCE}/",
+            {"signed_on": "2025-04-31"},
+            "signed_on",
+            "2025-04-31 is not a date: April 2025 has 30 days.",
+        ),
+        (
+            "patch",
+            f"/api/v1/agreements/{TRUCE}/",
+            {"original_expires_on": "2025-13-01"},
+            "original_expires_on",
+            "2025-13-01 is not a date: there is no month 13.",
+        ),
+        (
+            "post",
+            "/api/v1/rates/",
+            {"rate": "5.00", "valid_from": "2025/02/28"},
+            "valid_from",
+            "Enter a date as YYYY-MM-DD.",
+        ),
+        (
+            "post",
+            "/api/v1/rates/",
+            {"rate": "5.00", "valid_from": "20250228"},
+            "valid_from",
+            "Enter a date as YYYY-MM-DD.",
+        ),
+        (
+            "post",
+            "/api/v1/rates/effective/batch/",
+            {"date": "2025-02-30", "lines": [ENTRY_LINE]},
+            "date",
+            "2025-02-30 is not a date: February 2025 has 28 days.",
+        ),
+        (
+            "post",
+            "/api/v1/rates/effective/batch/",
+            {"date": "0000-06-01", "lines": [ENTRY_LINE]},
+            "date",
+            "0000-06-01 is not a date: there is no year 0.",
+        ),
+    ],
+)
+def test_a_date_in_a_body_is_read_as_in_a_query_string(
+    editor: CheckedClient, method: str, path: str, body: dict[str, Any], attr: str, detail: str
+) -> None:
+    if path == "/api/v1/rates/":
+        body = {**body, "measure": Measure.objects.get(slug=GLOBAL_MEASURE).pk}
+    response = getattr(editor, method)(path, body, format="json")
+    assert assert_standard_error(response, 400, attr)["detail"] == detail
+
+
+@pytest.mark.usefixtures("world")
+def test_a_csv_entrys_date_in_the_query_string_says_it_is_impossible(
+    anonymous: CheckedClient,
+) -> None:
+    csv_entry = "ref,importer,origin,hs\r\n1,XA,XB,9503\r\n"
+    response = anonymous.post(
+        "/api/v1/rates/effective/batch/?date=2025-02-29", csv_entry, content_type="text/csv"
+    )
+    error = assert_standard_error(response, 400, "date")
+    assert error["detail"] == "2025-02-29 is not a date: February 2025 has 28 days."
+
+
+def input_serializers() -> list[Any]:
+    """Every serializer a client's input goes through: the writable resources' bodies, and
+    the bodies and query strings of the views that declare theirs."""
+    found: list[Any] = [
+        cast(Any, viewset).serializer_class()
+        for _, viewset, _ in router.registry
+        if hasattr(viewset, "create")
+    ]
+    found += [EntrySerializer(), EntryLineSerializer(), EntryQuerySerializer()]
+    found += [EffectiveQuerySerializer(), TimelineQuerySerializer()]
+    return found
+
+
+def test_every_date_a_client_writes_is_read_by_the_shared_date_field() -> None:
+    readers = {
+        f"{type(serializer).__name__}.{name}": isinstance(field, DateField)
+        for serializer in input_serializers()
+        for name, field in serializer.fields.items()
+        if isinstance(field, serializers.DateField) and not field.read_only
+    }
+    assert "RateSerializer.valid_from" in readers
+    assert "EntrySerializer.date" in readers
+    assert {where for where, shared in readers.items() if not shared} == set()
 
 
 @pytest.mark.parametrize("path", ["/", "/admin/login/", "/api/v1/docs/", "/api/v1/redoc/"])

@@ -193,6 +193,8 @@ def test_a_bad_line_is_refused_alone_naming_its_ref_and_field(client: CheckedCli
             {"ref": "cur", "hs": "020110", "value": "10", "currency": "GBP"},
             {"ref": "who", "hs": "020110", "value": "10", "origin": "XZ"},
             {"ref": "hs", "hs": "12x", "value": "10"},
+            # A claim is the whole value, not a claim found inside it.
+            {"ref": "claim", "hs": "020110", "value": "10", "claims": ["0S"]},
         ]
     )
     body = post(client, {"date": DATE, "lines": lines}).json()
@@ -207,9 +209,10 @@ def test_a_bad_line_is_refused_alone_naming_its_ref_and_field(client: CheckedCli
         "cur": {"currency"},
         "who": {"origin"},
         "hs": {"hs"},
+        "claim": {"claims.0"},
     }
     assert body["lines"][0]["answer"]["duty_amount"] == "0.04"
-    assert (body["totals"]["answered"], body["totals"]["refused"]) == (1, 5)
+    assert (body["totals"]["answered"], body["totals"]["refused"]) == (1, 6)
 
 
 @pytest.mark.parametrize(

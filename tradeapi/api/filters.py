@@ -11,7 +11,11 @@ from rest_framework.filters import BaseFilterBackend, OrderingFilter, SearchFilt
 from rest_framework.request import Request
 
 from tradeapi.api.pagination import ALL_PARAM, offers_csv
-from tradeapi.api.serializers import ALWAYS_KNOWN, unknown_parameters_error
+from tradeapi.api.serializers import (
+    ALWAYS_KNOWN,
+    refuse_blank_parameters,
+    unknown_parameters_error,
+)
 
 
 class StrictOrderingFilter(OrderingFilter):
@@ -83,10 +87,20 @@ class NamedSearchFilter(SearchFilter):
                 "in": "query",
                 "description": "Words to look for (all must match, case-insensitive) in: "
                 + ", ".join(fields)
-                + ".",
+                + ". Empty: no search, every record.",
                 "schema": {"type": "string"},
             }
         ]
+
+
+def free_text(view: Any) -> set[str]:
+    """The parameters of `view` that may be sent blank: its words to search for, where no
+    words mean no search (a search box left empty), rather than a filter whose value is lost."""
+    names = set()
+    for backend_class in getattr(view, "filter_backends", ()):
+        if issubclass(backend_class, SearchFilter):
+            names.add(backend_class.search_param)
+    return names
 
 
 class KnownParametersFilter(BaseFilterBackend):
@@ -96,12 +110,16 @@ class KnownParametersFilter(BaseFilterBackend):
     its paginator's, each filter backend's (search, ordering, the filterset's fields), the
     format override, and any the view reads itself (`extra_query_parameters`, e.g. `as_of`).
     Runs first, before any other backend, on lists and (through get_object) on details.
+
+    It also refuses known parameters sent blank (tradeapi.api.serializers.BLANK), all but
+    the words to search for: that way no filter, date, page or format can forget to.
     """
 
     def filter_queryset(self, request: Request, queryset: QuerySet[Any], view: Any) -> Any:
         unknown = set(request.query_params) - self.known(request, queryset, view)
         if unknown:
             raise unknown_parameters_error(unknown)
+        refuse_blank_parameters(request.query_params, set(request.query_params) - free_text(view))
         return queryset
 
     def known(self, request: Request, queryset: QuerySet[Any], view: Any) -> set[str]:

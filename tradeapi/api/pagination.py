@@ -6,6 +6,8 @@ from rest_framework import pagination, serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from tradeapi.api.serializers import refuse_blank_parameters
+
 CSV_MAX_ROWS = 10_000
 ALL_PARAM = "all"
 ALL_DESCRIPTION = (
@@ -45,6 +47,10 @@ class PageNumberPagination(pagination.PageNumberPagination):
     page_size_query_description = f"Records per page, 1 to {max_page_size} (default {page_size})."
 
     def paginate_queryset(self, queryset: Any, request: Request, view: Any = None) -> Any:
+        # Lists with KnownParametersFilter have refused these blank already; not all have it.
+        refuse_blank_parameters(
+            request.query_params, (self.page_query_param, self.page_size_query_param, ALL_PARAM)
+        )
         limits = {self.page_query_param: None, self.page_size_query_param: self.max_page_size}
         for name, most in limits.items():
             raw = request.query_params.get(name)

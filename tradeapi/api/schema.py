@@ -4,21 +4,30 @@ and only the errors an operation can really answer."""
 
 from __future__ import annotations
 
+import copy
 import re
 from collections import defaultdict
 from typing import Any
 
 from drf_spectacular.authentication import SessionScheme
+from drf_spectacular.contrib.django_filters import DjangoFilterExtension
 from drf_spectacular.drainage import warn
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import Direction, OpenApiParameter
 from drf_standardized_errors.openapi import AutoSchema as StandardizedErrorsAutoSchema
 from rest_framework import permissions, serializers
+from rest_framework.filters import OrderingFilter
 
 from tradeapi.api.errors import ConflictAsError
+from tradeapi.api.filters import free_text
 from tradeapi.api.pagination import ALL_PARAM, offers_csv
 from tradeapi.api.permissions import ReadAnyoneWriteEditors
-from tradeapi.api.serializers import MAX_RELATED, UNKNOWN_PARAMETER, BoundedManyRelatedField
+from tradeapi.api.serializers import (
+    BLANK,
+    MAX_RELATED,
+    UNKNOWN_PARAMETER,
+    BoundedManyRelatedField,
+)
 
 # Codes every query parameter can produce besides its field's own (DRF's CharField refuses
 # NUL and surrogate characters; our code fields add `invalid` from their regex validators).
@@ -62,7 +71,8 @@ ANONYMOUS_READS = (
 # What each error status means here; 401 differs between reads (credentials are optional,
 # so only bad ones are refused) and writes (credentials are required).
 ERROR_DESCRIPTIONS = {
-    "400": "Invalid input: each error names the offending field or query parameter in `attr`.",
+    "400": "Invalid input: each error names the offending field or query parameter in `attr`. "
+    "A query parameter sent empty is refused (`blank`), `search` excepted: leave it out instead.",
     "401": "No credentials, or credentials that are not valid: writes need an editor's token "
     "(`Authorization: Token <key>`) or admin session.",
     "403": "Signed in without permission to write this (not an editor), or a session write "
@@ -89,6 +99,50 @@ RETRY_AFTER = {
     "schema": {"type": "integer"},
     "description": "Seconds to wait before the next request.",
 }
+
+
+class FilterParameters(DjangoFilterExtension):
+    """django-filter's parameters, with the format our filter fields check (their
+    `openapi_schema`: an economy code's pattern, say), which the library cannot see."""
+
+    priority = 1  # Chosen over the library's own (priority 0) for django-filter's backend.
+
+    def resolve_filter_field(
+        self, auto_schema: Any, model: Any, filterset_class: Any, field_name: str, filter_field: Any
+    ) -> list[dict[str, Any]]:
+        parameters: list[dict[str, Any]] = super().resolve_filter_field(
+            auto_schema, model, filterset_class, field_name, filter_field
+        )
+        checked = getattr(filter_field.field_class, "openapi_schema", {})
+        for parameter in parameters:
+            schema = parameter["schema"]
+            (schema["items"] if schema.get("type") == "array" else schema).update(checked)
+        return parameters
+
+
+def refuse_blank(schema: dict[str, Any]) -> None:
+    """Make a query parameter's schema refuse what the server refuses as blank (BLANK): an
+    empty list, an empty string or one of spaces. Enums, dates and patterns refuse them
+    already (tests/api/test_schema.py checks each parameter); free text needs saying so."""
+    if schema.get("type") == "array":
+        schema.setdefault("minItems", 1)
+        refuse_blank(schema["items"])
+    elif schema.get("type") == "string" and not {"enum", "format", "pattern"} & set(schema):
+        schema.setdefault("minLength", 1)
+        schema["pattern"] = r"\S"  # Unanchored: at least one character that is not a space.
+
+
+def decimal_pattern(field: serializers.DecimalField) -> str | None:
+    """The decimal strings DRF reads into `field`: digits with at most its whole and decimal
+    places, a sign only where negatives are allowed. (drf-spectacular's pattern also matches
+    "", "-" and ".", which DRF refuses.)"""
+    whole, places = field.max_whole_digits, field.decimal_places
+    if whole is None or places is None or whole < 1:
+        return None
+    sign = "-?" if field.min_value is None or field.min_value < 0 else ""
+    fraction = rf"(?:\.\d{{0,{places}}})?" if places else ""
+    only_fraction = rf"|\.\d{{1,{places}}}" if places else ""
+    return rf"^{sign}(?:\d{{1,{whole}}}{fraction}{only_fraction})$"
 
 
 class AutoSchema(StandardizedErrorsAutoSchema):
@@ -176,9 +230,16 @@ class AutoSchema(StandardizedErrorsAutoSchema):
     ) -> dict[str, Any]:
         """Lists in a body carry the bounds their fields enforce: related keys at most
         MAX_RELATED and, where an empty list is refused (every record cites a source), at
-        least one; nested lists their `max_length` (a round's delegates)."""
+        least one; nested lists their `max_length` (a round's delegates). Decimals in
+        requests (bodies and query strings) carry the pattern DRF really reads."""
         schema: dict[str, Any] = super()._map_serializer_field(field, direction, bypass_extensions)
-        if direction != "request" or schema.get("type") != "array":
+        if direction != "request":
+            return schema
+        if isinstance(field, serializers.DecimalField) and schema.get("format") == "decimal":
+            pattern = decimal_pattern(field)
+            if pattern is not None:
+                schema["pattern"] = pattern
+        if schema.get("type") != "array":
             return schema
         if isinstance(field, BoundedManyRelatedField):
             schema["maxItems"] = MAX_RELATED
@@ -201,15 +262,20 @@ class AutoSchema(StandardizedErrorsAutoSchema):
         for name, codes in getattr(self.view, "validation_errors", {}).items():
             add(name, *codes)
 
-        # Any operation: a `format` no renderer of the view offers (tradeapi.api.negotiation).
-        add("format", "invalid")
+        # Any operation: a `format` no renderer of the view offers, or a blank one
+        # (tradeapi.api.negotiation), documented as a parameter or not.
+        add("format", "invalid", BLANK)
         query_serializer = getattr(self.view, "query_serializer_class", None)
         if query_serializer is not None and self.method == "GET":
             for name, field in query_serializer().fields.items():
                 add(name, *COMMON_QUERY_CODES, *field.default_error_messages)
         if getattr(self.view, "action", None) == "list":
-            for name in ("page", "page_size", "ordering"):
+            for name in ("page", "page_size"):
                 add(name, "invalid")
+            if any(
+                issubclass(b, OrderingFilter) for b in getattr(self.view, "filter_backends", ())
+            ):
+                add("ordering", "invalid")
             add("page_size", "max_value")  # tradeapi.api.pagination refuses more than 500.
             if offers_csv(self.view):
                 add(ALL_PARAM, "invalid")
@@ -219,6 +285,8 @@ class AutoSchema(StandardizedErrorsAutoSchema):
             for parameter in self.get_override_parameters():
                 if isinstance(parameter, OpenApiParameter) and parameter.type is OpenApiTypes.DATE:
                     add(parameter.name, "invalid")
+        for name in self._blank_refused():
+            add(name, BLANK)
         if self.method in ("POST", "PUT", "PATCH"):
             serializer = self.get_request_serializer()
             for name, field in getattr(serializer, "fields", {}).items():
@@ -307,6 +375,26 @@ class AutoSchema(StandardizedErrorsAutoSchema):
         if self.method == "GET":
             parameters.append(IF_NONE_MATCH)
         return parameters
+
+    # --- Query parameters ---------------------------------------------------------------
+
+    def _get_parameters(self) -> list[dict[str, Any]]:
+        parameters: list[dict[str, Any]] = super()._get_parameters()
+        refused = set(self._blank_refused(parameters))
+        for parameter in parameters:
+            if parameter["name"] in refused:
+                # A copy: the schema may be a view's own declaration (inputs.PARTY).
+                parameter["schema"] = copy.deepcopy(parameter["schema"])
+                refuse_blank(parameter["schema"])
+        return parameters
+
+    def _blank_refused(self, parameters: list[dict[str, Any]] | None = None) -> list[str]:
+        """The query parameters refused when sent blank: all but the words to search for
+        (KnownParametersFilter, validate_query, as_of, the paginator, `format`)."""
+        if parameters is None:
+            parameters = self._get_parameters()
+        allowed = free_text(self.view)
+        return [p["name"] for p in parameters if p["in"] == "query" and p["name"] not in allowed]
 
     def _should_add_validation_error_response(self) -> bool:
         # Every read refuses a query parameter it does not know (KnownParametersFilter, and

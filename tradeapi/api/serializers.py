@@ -9,9 +9,12 @@ from typing import Any
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
+from django.http import QueryDict
 from rest_framework import serializers
 from rest_framework.relations import MANY_RELATION_KWARGS
 from rest_framework.settings import api_settings
+
+from tradeapi.api.dates import DateField
 
 # The longest list of related keys a write may carry: above any real scope, and low enough
 # that a hostile list of 10,000 keys is refused before 10,000 lookups.
@@ -32,7 +35,15 @@ class ModelValidatedSerializer(serializers.ModelSerializer):
 
     DRF does not call Model.full_clean(); without this, a broken invariant would reach the
     database and come back as an IntegrityError instead of a 400 naming the field.
+
+    Model dates are read by the API's own date field, which tells an impossible date
+    (2025-02-30) from a malformed one as the query strings do.
     """
+
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.DateField: DateField,
+    }
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         attrs = super().validate(attrs)
@@ -103,11 +114,42 @@ UNKNOWN_PARAMETER_MESSAGE = "This operation has no such query parameter."
 # Accepted by every operation: DRF's format override (`?format=csv`).
 ALWAYS_KNOWN = frozenset({"format"})
 
+# A query parameter sent empty (`?as_of=`, `?importer=`) or as spaces only. Django's forms,
+# django-filter and DRF read it as "not given": a client whose variable was unset would get
+# every row, or today, while believing it asked for one economy or one date. It is refused
+# instead, naming the parameter, with one code and message whatever the parameter's type.
+# Words to search for are the one exception (tradeapi.api.filters): no words match all.
+BLANK = "blank"
+BLANK_MESSAGE = "This parameter may not be empty: give a value, or leave it out."
+
+
+def is_blank(value: Any) -> bool:
+    return isinstance(value, str) and not value.strip()
+
+
+def refuse_blank_parameters(query: Mapping[str, Any], names: Iterable[str]) -> None:
+    """A 400 naming each of `names` sent blank in `query` (any of its values, when repeated)."""
+    blank = set()
+    for name in names:
+        values: list[Any] = (
+            query.getlist(name) if isinstance(query, QueryDict) else [query.get(name)]
+        )
+        if any(is_blank(value) for value in values):
+            blank.add(name)
+    if blank:
+        raise serializers.ValidationError(
+            {name: [BLANK_MESSAGE] for name in sorted(blank)}, code=BLANK
+        )
+
 
 def validate_query(serializer: serializers.Serializer[Any], query: Mapping[str, Any]) -> Any:
     """The validated query of a view whose parameters are a serializer's fields, refusing
-    parameters it does not declare."""
+    parameters it does not declare and blank values (BLANK) of the others."""
     unknown = set(query) - set(serializer.fields) - ALWAYS_KNOWN
     if unknown:
         raise unknown_parameters_error(unknown)
+    refuse_blank_parameters(
+        query,
+        [name for name in query if not getattr(serializer.fields.get(name), "allow_blank", False)],
+    )
     return serializer.run_validation(query)
