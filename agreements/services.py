@@ -385,7 +385,7 @@ def _bulk_write(
     reason: str,
     stamp: dt.datetime,
 ) -> None:
-    """Through the history library's bulk helpers: a plain bulk write would leave no audit
-    record."""
+    """Through the audited bulk writes (agreements.tariffs.bulk): a plain bulk write would
+    leave no audit record."""
     bulk.create(to_create, model, reason=reason, stamp=stamp)
     bulk.update(to_update, model, fields, reason=reason, stamp=stamp)

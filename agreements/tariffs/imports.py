@@ -584,7 +584,7 @@ def import_hts_editions(
     pref: dict[str, WantedMeasure] = {}
     products: dict[str, str] = {}
     names = dict(Economy.objects.filter(code__in=COLUMN2_COUNTRIES).values_list("code", "name"))
-    with bulk.unlogged_queries():
+    with bulk.loading():
         for item in editions:
             if item.valid_to is not None and item.valid_to <= item.valid_from:
                 raise ValueError(f"{item.edition}: valid_to must be after valid_from")
@@ -815,7 +815,7 @@ def import_uk_tariff(*, path: Path, progress: Progress = _no_progress) -> dict[s
     codes = {record["commodity"].strip() for _, record in records}
     summaries: dict[str, ImportSummary] = {}
     stamp = timezone.now()
-    with bulk.unlogged_queries():
+    with bulk.loading():
         for importer, (column, edition, valid_from, publisher) in UK_VINTAGES.items():
             summaries[importer] = _import_uk_vintage(
                 importer=importer,
