@@ -167,6 +167,8 @@ def patch_http_caching(request: HttpRequest, response: HttpResponseBase) -> None
 class CachedReads:
     """APIView mixin: GET and HEAD answered from the answer cache when it has them."""
 
+    # Tells the schema (tradeapi.api.schema) to document Cache-Control on these reads.
+    cached_reads = True
     answer_cache_key: str | None = None
     answer_version: str | None = None
 
