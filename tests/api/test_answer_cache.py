@@ -138,6 +138,17 @@ def test_parameter_order_is_one_answer(
         assert anonymous.get(reordered).content == first.content
 
 
+def test_a_list_names_its_own_host(anonymous: CheckedClient) -> None:
+    # Its `next` link is built from the request: another host is another answer.
+    pages = [
+        anonymous.get("/api/v1/rates/?page_size=1&ordering=id", HTTP_HOST=host).json()["next"]
+        for host in ("testserver", "localhost", "testserver")
+    ]
+    assert [p.split("/")[2] for p in pages] == ["testserver", "localhost", "testserver"]
+    # The link lists the parameters sorted, so the order they came in is not part of it.
+    assert anonymous.get("/api/v1/rates/?ordering=id&page_size=1").json()["next"] == pages[0]
+
+
 def test_a_write_is_visible_on_the_next_read(editor: CheckedClient) -> None:
     source = Source.objects.order_by("pk").first()
     assert source is not None

@@ -73,13 +73,18 @@ def answer_key(request: Request, version: str) -> str:
     """The cache key of a read: the data version and the request, normalised.
 
     Query parameters are ordered by name (`a=1&b=2` and `b=2&a=1` are one answer), keeping
-    the order of a repeated parameter's values, which an answer may echo. The negotiated
+    the order of a repeated parameter's values, which an answer may echo. (Pages' `next`
+    and `previous` links list the parameters sorted too, DRF's `replace_query_param`.) The
+    negotiated
     media type stands for the Accept header and `format=` (`application/json; indent=4` is
     other bytes). Today's date is part of it because defaults and "in force" filters read it.
     """
     query = sorted(request.query_params.lists(), key=lambda item: item[0])
     parts = [
         version,
+        # Scheme and host: lists' `next` and `previous` are absolute URLs built from them.
+        request.scheme or "",
+        request.get_host(),
         request.path,
         repr(query),
         str(request.accepted_media_type),
