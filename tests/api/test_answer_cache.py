@@ -287,3 +287,18 @@ def test_cached_answers_equal_computed_ones_after_any_writes(
             raise Rollback
     except Rollback:
         pass
+
+
+def test_cached_answers_are_throttled(
+    anonymous: CheckedClient, settings: Any, django_assert_num_queries: Any
+) -> None:
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"anon": "2/minute", "user": None},
+    }
+    caches["default"].clear()  # The throttles' counters.
+    assert anonymous.get(EFFECTIVE).status_code == 200
+    with django_assert_num_queries(1):  # From the cache...
+        assert anonymous.get(EFFECTIVE).status_code == 200
+    # ...and counted: the next is over the limit although its answer is cached.
+    assert anonymous.get(EFFECTIVE).status_code == 429
