@@ -224,6 +224,12 @@ def test_cache_control_is_public_for_anonymous_and_private_for_the_signed_in(
     assert "public" in unchanged["Cache-Control"]
 
 
+def test_the_changes_feed_is_private(anonymous: CheckedClient) -> None:
+    # Its actors are shown to staff only, so no shared cache may keep it.
+    response = anonymous.get("/api/v1/changes/?page_size=1")
+    assert set(response["Cache-Control"].split(", ")) == {"private", "no-cache"}
+
+
 def test_errors_are_not_cached(anonymous: CheckedClient) -> None:
     url = "/api/v1/rates/effective/?importer=XA&origin=XB&hs=95030&date=bad"
     assert anonymous.get(url).status_code == 400
