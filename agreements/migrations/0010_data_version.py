@@ -14,9 +14,18 @@ rolls back or a database is restored from a backup, and the next write would the
 number whose cached answers (in a shared Redis) describe other data. The counter is kept
 beside it for people reading it (how many writing statements so far).
 
-Writers serialize on the row (each write holds its lock until commit). Writes come a few
-times a day, reads by the thousand, so that is the right way round; a bulk import is one
-transaction and waits once.
+On PostgreSQL the row is updated when the writing transaction commits, not at the write: a
+write would otherwise lock the row until commit, and every other writer would wait behind a
+long import or a transaction held open (then fail on `lock_timeout`). So each writing
+statement only marks its transaction (once, with a row in `data_version_pending`), and a
+deferred constraint trigger on that row moves the version at commit, in the transaction, so
+the data and its version become visible together. Until then the transaction's own reads
+must see its writes as another version too (a test's requests run inside one transaction; a
+view may read after writing): each writing statement sets a transaction-local random suffix
+(`tradeapi.data_version_local`), which the version read appends. SET LOCAL values are undone
+with the savepoint or transaction that set them, as the writes are.
+
+SQLite has a single writer lock already, so its row triggers move the version at once.
 """
 
 from django.db import migrations
@@ -78,22 +87,44 @@ def bump(vendor: str) -> str:
     return f"UPDATE {TABLE} SET token = {TOKEN[vendor]}, counter = counter + 1 WHERE id = 1"
 
 
+PENDING = "data_version_pending"
+LOCAL = "tradeapi.data_version_local"
+MARKED = "tradeapi.data_version_marked"
+
+
 def postgresql_triggers() -> list[str]:
-    # Once per statement, not per row: a bulk load of 15,000 tariff lines is one statement
-    # and moves the version once. TRUNCATE included (flush, raw maintenance).
+    # Once per statement, not per row: a bulk load of 15,000 tariff lines is one statement.
+    # TRUNCATE included (flush, raw maintenance).
     statements = [
+        f"CREATE TABLE {PENDING} (id bigserial PRIMARY KEY)",
         f"""
-        CREATE FUNCTION data_version_bump() RETURNS trigger LANGUAGE plpgsql AS $$
+        CREATE FUNCTION data_version_mark() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN
-            {bump("postgresql")};
+            PERFORM set_config('{LOCAL}', gen_random_uuid()::text, true);
+            IF coalesce(current_setting('{MARKED}', true), '') = '' THEN
+                PERFORM set_config('{MARKED}', 'yes', true);
+                INSERT INTO {PENDING} DEFAULT VALUES;
+            END IF;
             RETURN NULL;
         END $$
-        """
+        """,
+        f"""
+        CREATE FUNCTION data_version_commit() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            {bump("postgresql")};
+            DELETE FROM {PENDING} WHERE id = NEW.id;
+            RETURN NULL;
+        END $$
+        """,
+        f"""
+        CREATE CONSTRAINT TRIGGER data_version_commit AFTER INSERT ON {PENDING}
+        DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION data_version_commit()
+        """,
     ]
     statements += [
         f"""
         CREATE TRIGGER data_version_bump AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE
-        ON {table} FOR EACH STATEMENT EXECUTE FUNCTION data_version_bump()
+        ON {table} FOR EACH STATEMENT EXECUTE FUNCTION data_version_mark()
         """
         for table in DATA_TABLES
     ]
@@ -129,7 +160,11 @@ def backward(apps, schema_editor):
     vendor = schema_editor.connection.vendor
     if vendor == "postgresql":
         statements = [f"DROP TRIGGER IF EXISTS data_version_bump ON {t}" for t in DATA_TABLES]
-        statements.append("DROP FUNCTION IF EXISTS data_version_bump()")
+        statements += [
+            f"DROP TABLE IF EXISTS {PENDING}",
+            "DROP FUNCTION IF EXISTS data_version_commit()",
+            "DROP FUNCTION IF EXISTS data_version_mark()",
+        ]
     else:
         statements = [
             f"DROP TRIGGER IF EXISTS data_version_{event.lower()}_{table}"

@@ -57,10 +57,19 @@ _skip_cache_until = 0.0
 Entry = tuple[str, str, list[tuple[str, str]], bytes]
 
 
+VERSION_QUERY = {
+    # PostgreSQL moves the row at commit; until then a transaction's own writes show in the
+    # local suffix its writing statements set (agreements/migrations/0010_data_version.py).
+    "postgresql": "SELECT token || coalesce(current_setting('tradeapi.data_version_local', "
+    "true), '') FROM data_version WHERE id = 1",
+    "sqlite": "SELECT token FROM data_version WHERE id = 1",
+}
+
+
 def read_data_version() -> str:
     """The current data version: a token that changes with every committed data write."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT token FROM data_version WHERE id = 1")
+        cursor.execute(VERSION_QUERY.get(connection.vendor, VERSION_QUERY["sqlite"]))
         row = cursor.fetchone()
     # The row is created by the migration and never deleted (no model, so no flush deletes
     # it either); a database without it cannot key answers, which is a deployment error.
