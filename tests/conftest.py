@@ -89,3 +89,16 @@ def _unthrottled(settings: Any) -> None:
         **settings.REST_FRAMEWORK,
         "DEFAULT_THROTTLE_RATES": {"anon": None, "user": None},
     }
+
+
+@pytest.fixture(autouse=True)
+def _fresh_answer_cache() -> None:
+    """Each test starts with an empty answer cache (tradeapi.api.caching): its keys hold the
+    data version, which a test's rolled-back writes cannot reuse, but not the settings a
+    test overrides (a page size, a feed delay), which can change an answer too."""
+    from django.core.cache import caches
+
+    from tradeapi.api.caching import CACHE_ALIAS, reset_cache_failures
+
+    caches[CACHE_ALIAS].clear()
+    reset_cache_failures()

@@ -214,8 +214,32 @@ CACHES = {
         }
         if REDIS_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
-    )
+    ),
+    # Rendered answers keyed by the data version (tradeapi.api.caching). Apart from the
+    # throttles' so that answers filling it never evict a client's counters; in Redis under
+    # their own prefix, shared by every worker.
+    "answers": (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "answers",
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+        if REDIS_URL
+        else {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "answers",
+            "OPTIONS": {"MAX_ENTRIES": env_int("ANSWER_CACHE_ENTRIES", 5000)},
+        }
+    ),
 }
+# How long a cached answer is kept; entries of an old data version are never read again, so
+# this only bounds the memory they hold until then. 0 switches the answer cache off.
+ANSWER_CACHE_SECONDS = env_int("ANSWER_CACHE_SECONDS", 3600)
+# Cache-Control of anonymous reads: how long a browser or proxy may reuse an answer without
+# asking, and how much longer it may serve it while it asks in the background.
+HTTP_MAX_AGE = env_int("HTTP_MAX_AGE", 5)
+HTTP_STALE_WHILE_REVALIDATE = env_int("HTTP_STALE_WHILE_REVALIDATE", 30)
 
 # Browsers on these origins (frontend teams' apps) may call the API. Comma-separated,
 # with scheme: CORS_ALLOWED_ORIGINS=https://app.example.org,http://localhost:5173

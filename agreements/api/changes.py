@@ -12,8 +12,9 @@ import binascii
 import datetime as dt
 from typing import Any
 
-from django.utils.cache import patch_vary_headers
-from drf_spectacular.utils import extend_schema
+from django.utils.cache import patch_cache_control, patch_vary_headers
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -136,7 +137,18 @@ class ChangesView(APIView):
     @extend_schema(
         operation_id="listChanges",
         summary="List changes to the data, oldest first",
-        parameters=[ChangesQuerySerializer],
+        parameters=[
+            ChangesQuerySerializer,
+            OpenApiParameter(
+                "Cache-Control",
+                OpenApiTypes.STR,
+                OpenApiParameter.HEADER,
+                response=[200],
+                description="`private, no-cache`: the answer depends on who asks, and a "
+                "client polling the feed must see each new change, so a copy is kept by the "
+                "client alone and revalidated every time.",
+            ),
+        ],
         responses=ChangesPageSerializer,
     )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -174,4 +186,6 @@ class ChangesView(APIView):
         # The body depends on who asks (actors are shown to staff only): a shared
         # cache must not hand one reader's answer to another.
         patch_vary_headers(response, ["Authorization", "Cookie"])
+        # Not in the answer cache (tradeapi.api.caching): that is for answers everyone gets.
+        patch_cache_control(response, private=True, no_cache=True)
         return response

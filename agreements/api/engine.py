@@ -28,6 +28,7 @@ from agreements.api.inputs import EconomyCodeField, HSCodeField
 from agreements.engine import units
 from agreements.engine.shipment import IMPORTER_CURRENCIES, Shipment, ShipmentError
 from agreements.models.choices import MeasureBasis
+from tradeapi.api.caching import CachedReads
 from tradeapi.api.dates import DateField
 from tradeapi.api.parsers import CSVParser, CSVTable, JSONParser
 from tradeapi.api.permissions import ReadingSessionAuthentication
@@ -435,7 +436,7 @@ CSV_RESPONSE = OpenApiResponse(
 )
 
 
-class RateEngineView(APIView):
+class RateEngineView(CachedReads, APIView):
     """Shared plumbing: validate the query string, call the engine, answer JSON or CSV."""
 
     renderer_classes = [JSONRenderer, CSVRenderer]

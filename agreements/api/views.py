@@ -31,6 +31,7 @@ from agreements.models import (
     Rate,
     Source,
 )
+from tradeapi.api.caching import CachedReads
 from tradeapi.api.conditional import ConditionalWrites
 from tradeapi.api.errors import ConflictAsError
 from tradeapi.api.filters import KnownParametersFilter
@@ -38,7 +39,7 @@ from tradeapi.api.pagination import LINK_DESCRIPTION, TOTAL_DESCRIPTION
 from tradeapi.api.renderers import CSVRenderer
 
 
-class EconomyViewSet(viewsets.ReadOnlyModelViewSet):
+class EconomyViewSet(CachedReads, viewsets.ReadOnlyModelViewSet):
     """Economies: ISO 3166-1 countries and blocs (the EU) with dated memberships.
 
     Reference data, loaded by `seed_data`; read-only.
@@ -57,7 +58,7 @@ class EconomyViewSet(viewsets.ReadOnlyModelViewSet):
         return super().get_object()
 
 
-class ProductViewSet(viewsets.ReadOnlyModelViewSet):
+class ProductViewSet(CachedReads, viewsets.ReadOnlyModelViewSet):
     """HS nomenclature lines (chapters, headings, subheadings, national lines); read-only."""
 
     queryset = Product.objects.all()
@@ -69,7 +70,7 @@ class ProductViewSet(viewsets.ReadOnlyModelViewSet):
     ordering = ["code"]
 
 
-class SourceViewSet(ConflictAsError, ConditionalWrites, viewsets.ModelViewSet):
+class SourceViewSet(CachedReads, ConflictAsError, ConditionalWrites, viewsets.ModelViewSet):
     """Documents that facts were taken from."""
 
     queryset = Source.objects.all()
@@ -81,7 +82,7 @@ class SourceViewSet(ConflictAsError, ConditionalWrites, viewsets.ModelViewSet):
 
 @extend_schema_view(list=extend_schema(parameters=[inputs.AS_OF, inputs.PARTY]))
 @extend_schema_view(retrieve=extend_schema(parameters=[inputs.AS_OF]))
-class AgreementViewSet(ConflictAsError, ConditionalWrites, viewsets.ModelViewSet):
+class AgreementViewSet(CachedReads, ConflictAsError, ConditionalWrites, viewsets.ModelViewSet):
     """Deals, truces, frameworks and arrangements, with their extensions.
 
     `status` and `expires_on` are computed as known on `?as_of=` (default today): on
@@ -132,7 +133,9 @@ class AgreementViewSet(ConflictAsError, ConditionalWrites, viewsets.ModelViewSet
         return Response([{"date": e.date, "kind": e.kind, "title": e.title} for e in events])
 
 
-class NegotiationRoundViewSet(ConflictAsError, ConditionalWrites, viewsets.ModelViewSet):
+class NegotiationRoundViewSet(
+    CachedReads, ConflictAsError, ConditionalWrites, viewsets.ModelViewSet
+):
     """Negotiation rounds: where, when, who led each side, what came out."""
 
     queryset = NegotiationRound.objects.select_related(
@@ -145,7 +148,7 @@ class NegotiationRoundViewSet(ConflictAsError, ConditionalWrites, viewsets.Model
     ordering = ["start_date", "id"]
 
 
-class CommitmentViewSet(ConflictAsError, ConditionalWrites, viewsets.ModelViewSet):
+class CommitmentViewSet(CachedReads, ConflictAsError, ConditionalWrites, viewsets.ModelViewSet):
     """Investment, purchase and market-access pledges."""
 
     queryset = Commitment.objects.select_related(
@@ -158,7 +161,7 @@ class CommitmentViewSet(ConflictAsError, ConditionalWrites, viewsets.ModelViewSe
     ordering = ["id"]
 
 
-class MeasureViewSet(ConflictAsError, ConditionalWrites, viewsets.ModelViewSet):
+class MeasureViewSet(CachedReads, ConflictAsError, ConditionalWrites, viewsets.ModelViewSet):
     """Tariff measures: one duty set by one legal instrument for a scope, with its rates."""
 
     queryset = Measure.objects.select_related("agreement", "importer", "origin").prefetch_related(
@@ -210,7 +213,7 @@ CSV_TOTAL = OpenApiParameter(
         }
     ),
 )
-class RateViewSet(ConflictAsError, ConditionalWrites, viewsets.ModelViewSet):
+class RateViewSet(CachedReads, ConflictAsError, ConditionalWrites, viewsets.ModelViewSet):
     """Dated rate periods of measures. Two in-force periods of one measure never overlap.
 
     Add `format=csv` or send `Accept: text/csv` to a read for CSV: a list answers its page

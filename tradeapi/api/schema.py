@@ -374,6 +374,10 @@ class AutoSchema(StandardizedErrorsAutoSchema):
             parameters.append(ETAG)
         if self.method == "GET":
             parameters.append(IF_NONE_MATCH)
+            # Marked by tradeapi.api.caching.CachedReads (not imported: DRF's settings import
+            # this module while the views are still loading).
+            if getattr(self.view, "cached_reads", False):
+                parameters.append(CACHE_CONTROL)
         return parameters
 
     # --- Query parameters ---------------------------------------------------------------
@@ -429,6 +433,16 @@ IF_NONE_MATCH = OpenApiParameter(
     OpenApiParameter.HEADER,
     description="ETags of copies you hold: 304 with no body when the answer's ETag is "
     "among them, so an unchanged answer costs no transfer.",
+)
+CACHE_CONTROL = OpenApiParameter(
+    "Cache-Control",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    response=[200],
+    description="How long a copy may be reused. Anonymous reads: `public, max-age=5, "
+    "stale-while-revalidate=30` by default (a proxy may serve them that long behind a "
+    "write); signed-in reads: `private, no-cache` (revalidate each time, so a client sees "
+    "its own write on its next read; a revalidation is a cheap 304).",
 )
 NOT_MODIFIED = {"description": "Not modified: the If-None-Match ETag is current; no body."}
 

@@ -1,0 +1,310 @@
+"""The answer cache under the data version (tradeapi.api.caching): fast, and never stale."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.apps import apps
+from django.core.cache import caches
+from django.db import connection, transaction
+from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from agreements.models import Measure, Rate, Source
+from tests import factories
+from tests.api.conftest import CheckedClient
+from tests.factories import ORIGIN_MEASURE
+from tradeapi.api import caching
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("world")]
+
+EFFECTIVE = "/api/v1/rates/effective/?importer=XA&origin=XB&hs=950300&date=2025-05-01"
+TIMELINE = "/api/v1/rates/timeline/?importer=XA&origin=XB&hs=950300&from=2025-01-01&to=2026-01-01"
+LIST = "/api/v1/sources/?page_size=5"
+
+
+def version() -> str:
+    return caching.read_data_version()
+
+
+def data_tables() -> list[str]:
+    """Every table of the agreements app an answer can read: all but the audit history."""
+    return sorted(
+        model._meta.db_table
+        for model in apps.get_app_config("agreements").get_models(include_auto_created=True)
+        if not model._meta.db_table.startswith("agreements_historical")
+    )
+
+
+def triggered_tables() -> set[str]:
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+                "WHERE t.tgname = 'data_version_bump'"
+            )
+        else:
+            cursor.execute(
+                "SELECT tbl_name FROM sqlite_master WHERE type = 'trigger' "
+                "AND name LIKE 'data_version_%'"
+            )
+        return {row[0] for row in cursor.fetchall()}
+
+
+def test_every_data_table_moves_the_version() -> None:
+    # A table added to the app without its trigger would let its writes serve stale answers.
+    assert set(data_tables()) <= triggered_tables()
+    assert not any("historical" in table for table in triggered_tables())
+
+
+def _measure() -> Measure:
+    return Measure.objects.get(slug=ORIGIN_MEASURE)
+
+
+def _raw_rate_update() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE agreements_rate SET rate = rate + 1 WHERE measure_id = %s", [_measure().pk]
+        )
+
+
+# Every way the data is written: the ORM's save and delete, queryset updates, bulk loads
+# (as the imports do), many-to-many changes, raw SQL.
+WRITES: dict[str, Callable[[], Any]] = {
+    "orm create": lambda: factories.source("Created"),
+    "orm save": lambda: Source.objects.filter(pk=Source.objects.order_by("pk")[0].pk).get().save(),
+    "queryset update": lambda: Rate.objects.filter(measure=_measure()).update(
+        rate=Decimal("77.00")
+    ),
+    "bulk load": lambda: factories.products_in_bulk(["950310", "950320"]),
+    "m2m add": lambda: _measure().excluded_products.add(factories.product("950300")),
+    "m2m remove": lambda: _measure().excluded_products.remove(factories.product("950300")),
+    "raw sql": _raw_rate_update,
+    "orm delete": lambda: Rate.objects.filter(measure=_measure()).delete(),
+}
+
+
+@pytest.mark.parametrize("path", list(WRITES))
+def test_every_write_path_moves_the_version(path: str) -> None:
+    if path == "m2m remove":
+        WRITES["m2m add"]()  # Something to remove: removing nothing writes nothing.
+    before = version()
+    with transaction.atomic():
+        WRITES[path]()
+    assert version() != before
+
+
+def test_a_repeat_read_and_a_304_cost_one_query(
+    anonymous: CheckedClient, django_assert_num_queries: Any
+) -> None:
+    for url in (EFFECTIVE, TIMELINE, LIST, "/api/v1/agreements/xa-xb-truce/timeline/"):
+        first = anonymous.get(url)
+        assert first.status_code == 200
+        with django_assert_num_queries(1):  # The data version, nothing else.
+            again = anonymous.get(url)
+        assert (again.status_code, again.content, again["ETag"]) == (
+            200,
+            first.content,
+            first["ETag"],
+        )
+        assert again["Content-Type"] == first["Content-Type"]
+        with django_assert_num_queries(1):
+            unchanged = anonymous.get(url, HTTP_IF_NONE_MATCH=first["ETag"])
+        assert (unchanged.status_code, unchanged.content) == (304, b"")
+        assert unchanged["ETag"] == first["ETag"]
+
+
+def test_csv_and_json_are_cached_apart(anonymous: CheckedClient) -> None:
+    as_json = anonymous.get(EFFECTIVE)
+    as_csv = anonymous.get(EFFECTIVE, HTTP_ACCEPT="text/csv")
+    assert as_csv["Content-Type"].startswith("text/csv")
+    assert anonymous.get(EFFECTIVE).content == as_json.content
+    assert anonymous.get(EFFECTIVE, HTTP_ACCEPT="text/csv").content == as_csv.content
+    assert as_json.content != as_csv.content
+
+
+def test_parameter_order_is_one_answer(
+    anonymous: CheckedClient, django_assert_num_queries: Any
+) -> None:
+    first = anonymous.get(EFFECTIVE)
+    reordered = "/api/v1/rates/effective/?date=2025-05-01&hs=950300&origin=XB&importer=XA"
+    with django_assert_num_queries(1):
+        assert anonymous.get(reordered).content == first.content
+
+
+def test_a_list_names_its_own_host(anonymous: CheckedClient) -> None:
+    # Its `next` link is built from the request: another host is another answer.
+    pages = [
+        anonymous.get("/api/v1/rates/?page_size=1&ordering=id", HTTP_HOST=host).json()["next"]
+        for host in ("testserver", "localhost", "testserver")
+    ]
+    assert [p.split("/")[2] for p in pages] == ["testserver", "localhost", "testserver"]
+    # The link lists the parameters sorted, so the order they came in is not part of it.
+    assert anonymous.get("/api/v1/rates/?ordering=id&page_size=1").json()["next"] == pages[0]
+
+
+def test_a_write_is_visible_on_the_next_read(editor: CheckedClient) -> None:
+    source = Source.objects.order_by("pk").first()
+    assert source is not None
+    url = f"/api/v1/sources/{source.pk}/"
+    editor.get(url)
+    editor.get(url)  # Now cached.
+    assert editor.patch(url, {"title": "Renamed"}, format="json").status_code == 200
+    assert editor.get(url).json()["title"] == "Renamed"
+    # Raw SQL too: the trigger moves the version, not the API.
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE agreements_source SET title = 'Raw' WHERE id = %s", [source.pk])
+    assert editor.get(url).json()["title"] == "Raw"
+
+
+def test_a_write_elsewhere_keeps_a_held_tag_valid(anonymous: CheckedClient) -> None:
+    # The tag is the body's, not the version's: a client holding it still gets a 304.
+    first = anonymous.get(EFFECTIVE)
+    factories.source("Unrelated")
+    assert anonymous.get(EFFECTIVE, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
+
+
+def test_an_answer_computed_while_a_write_committed_is_not_cached(
+    anonymous: CheckedClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The version read before computing is the real one; the one read before storing has
+    # moved, as when a write commits meanwhile: the answer may hold either state, so it
+    # must not be stored under the first.
+    reads = iter([version(), "moved by a write"])
+    monkeypatch.setattr(caching, "read_data_version", lambda: next(reads))
+    assert anonymous.get(EFFECTIVE).status_code == 200
+    monkeypatch.undo()
+    with CaptureQueriesContext(connection) as queries:
+        assert anonymous.get(EFFECTIVE).status_code == 200
+    assert len(queries) > 1  # Computed, not served from the cache.
+
+
+def test_a_cache_outage_computes_answers(
+    anonymous: CheckedClient, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    expected = anonymous.get(EFFECTIVE).content
+    caches["answers"].clear()
+
+    def down(*args: Any, **kwargs: Any) -> None:
+        raise ConnectionError("cache unreachable")
+
+    monkeypatch.setattr(caches["answers"], "get", down)
+    monkeypatch.setattr(caches["answers"], "set", down)
+    with caplog.at_level(logging.ERROR, logger="tradeapi.api.caching"):
+        answers = [anonymous.get(EFFECTIVE) for _ in range(3)]
+    assert [(a.status_code, a.content) for a in answers] == [(200, expected)] * 3
+    # Logged once, then left alone for a while rather than tried on every request.
+    assert len([r for r in caplog.records if "Answer cache unavailable" in r.message]) == 1
+
+
+def test_cache_control_is_public_for_anonymous_and_private_for_the_signed_in(
+    anonymous: CheckedClient, editor: CheckedClient
+) -> None:
+    for client in (anonymous, anonymous):  # A computed answer, then a cached one.
+        public = client.get(EFFECTIVE)
+        assert set(public["Cache-Control"].split(", ")) == {
+            "public",
+            "max-age=5",
+            "stale-while-revalidate=30",
+        }
+        assert {"Accept", "Authorization", "Cookie"} <= {
+            v.strip() for v in public["Vary"].split(",")
+        }
+    for _ in range(2):
+        private = editor.get(EFFECTIVE)
+        assert set(private["Cache-Control"].split(", ")) == {"private", "no-cache"}
+    # A 304 carries them too: a proxy refreshes what it holds from it.
+    unchanged = anonymous.get(EFFECTIVE, HTTP_IF_NONE_MATCH=public["ETag"])
+    assert "public" in unchanged["Cache-Control"]
+
+
+def test_the_changes_feed_is_private(anonymous: CheckedClient) -> None:
+    # Its actors are shown to staff only, so no shared cache may keep it.
+    response = anonymous.get("/api/v1/changes/?page_size=1")
+    assert set(response["Cache-Control"].split(", ")) == {"private", "no-cache"}
+
+
+def test_errors_are_not_cached(anonymous: CheckedClient) -> None:
+    url = "/api/v1/rates/effective/?importer=XA&origin=XB&hs=95030&date=bad"
+    assert anonymous.get(url).status_code == 400
+    assert anonymous.get(url).status_code == 400
+    assert "Cache-Control" not in anonymous.get(url)
+
+
+# The property: after any sequence of writes through every path, every cached answer is
+# the one computed without the cache, and every validator changed exactly when its body did.
+
+READS = [
+    EFFECTIVE,
+    TIMELINE,
+    LIST,
+    "/api/v1/rates/?page_size=50",
+    "/api/v1/products/?search=9503",
+    "/api/v1/measures/?page_size=50",
+    "/api/v1/rates/?format=csv",
+]
+API_WRITES = ["api create", "api patch"]
+
+
+@settings(
+    max_examples=12,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(st.lists(st.sampled_from([*WRITES, *API_WRITES]), min_size=1, max_size=5))
+def test_cached_answers_equal_computed_ones_after_any_writes(
+    anonymous: CheckedClient, editor: CheckedClient, writes: list[str]
+) -> None:
+    class Rollback(Exception):
+        pass
+
+    try:
+        with transaction.atomic():
+            seen = {url: anonymous.get(url) for url in READS}
+            for step in writes:
+                if step == "api create":
+                    editor.post(
+                        "/api/v1/sources/",
+                        {"title": "Via API", "url": "https://example.org/via-api"},
+                        format="json",
+                    )
+                elif step == "api patch":
+                    rate = Rate.objects.filter(measure=_measure()).first()
+                    if rate is not None:
+                        editor.patch(f"/api/v1/rates/{rate.pk}/", {"rate": "3.00"}, format="json")
+                else:
+                    with transaction.atomic():
+                        WRITES[step]()
+                for url in READS:
+                    cached = anonymous.get(url)
+                    with override_settings(ANSWER_CACHE_SECONDS=0):
+                        computed = anonymous.get(url)
+                    assert cached.status_code == computed.status_code == 200
+                    assert cached.content == computed.content, (step, url)
+                    changed_body = cached.content != seen[url].content
+                    assert (cached["ETag"] != seen[url]["ETag"]) == changed_body
+                    seen[url] = cached
+            raise Rollback
+    except Rollback:
+        pass
+
+
+def test_cached_answers_are_throttled(
+    anonymous: CheckedClient, settings: Any, django_assert_num_queries: Any
+) -> None:
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"anon": "2/minute", "user": None},
+    }
+    caches["default"].clear()  # The throttles' counters.
+    assert anonymous.get(EFFECTIVE).status_code == 200
+    with django_assert_num_queries(1):  # From the cache...
+        assert anonymous.get(EFFECTIVE).status_code == 200
+    # ...and counted: the next is over the limit although its answer is cached.
+    assert anonymous.get(EFFECTIVE).status_code == 429

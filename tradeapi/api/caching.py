@@ -1,0 +1,245 @@
+"""Reads at cache speed, never stale: answers cached under the data version.
+
+Every write that can change an answer moves the data version, in the write's own transaction
+(a database trigger on every data table: agreements/migrations/0010_data_version.py). A read
+reads the version (one primary-key lookup) and looks its answer up under (version, the
+normalised request); the cached entry holds the rendered bytes and their ETag. So:
+
+- a repeat read answers from the cache, and an `If-None-Match` read whose tag is the cached
+  one answers 304, with no query beyond reading the version;
+- a write moves the version, and every later read misses and computes: nothing is ever
+  invalidated by hand, and nothing cached before a write is served after it;
+- the ETag stays the MD5 of the body (tradeapi.api.conditional), so it changes exactly when
+  the body does: a write elsewhere in the data leaves a tag a client holds valid (a 304, not
+  a 200 with the same bytes), and `If-Match` writes compare against the same tags as before.
+  The version decides whether the cached tag can be trusted, not what the tag is.
+
+Authentication, permissions and throttles run before the lookup (DRF's `initial`), so a
+cached answer is throttled like a computed one. A cache that fails (Redis down) is logged
+and skipped: the request computes, it never errors. Errors (4xx) are not cached.
+
+Only for views whose answer is a function of the data, the path, the query, the negotiated
+format and today's date (defaults such as `date=` today, lists of what is in force), not of
+who asks. The changes feed is not one (actors for staff; a delay on SQLite).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import time
+from typing import Any, cast
+
+from django.conf import settings
+from django.core.cache import caches
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.utils import timezone
+from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from tradeapi.api.conditional import etag_of
+
+logger = logging.getLogger(__name__)
+
+CACHE_ALIAS = "answers"
+# Headers that depend on who asks or on the moment, so never stored with an answer: they
+# are set again for each request (Cache-Control, Vary) or by the middleware (the rest).
+UNSTORED_HEADERS = {"cache-control", "vary", "etag", "date", "set-cookie"}
+# After a cache failure, leave the cache alone this long: a Redis that is down would
+# otherwise cost every read a connection attempt.
+RETRY_CACHE_AFTER_SECONDS = 5.0
+_skip_cache_until = 0.0
+
+# (ETag, Content-Type, other headers, body)
+Entry = tuple[str, str, list[tuple[str, str]], bytes]
+
+
+VERSION_QUERY = {
+    # PostgreSQL moves the row at commit; until then a transaction's own writes show in the
+    # local suffix its writing statements set (agreements/migrations/0010_data_version.py).
+    "postgresql": "SELECT token || coalesce(current_setting('tradeapi.data_version_local', "
+    "true), '') FROM data_version WHERE id = 1",
+    "sqlite": "SELECT token FROM data_version WHERE id = 1",
+}
+
+
+def read_data_version() -> str:
+    """The current data version: a token that changes with every committed data write."""
+    with connection.cursor() as cursor:
+        cursor.execute(VERSION_QUERY.get(connection.vendor, VERSION_QUERY["sqlite"]))
+        row = cursor.fetchone()
+    # The row is created by the migration and never deleted (no model, so no flush deletes
+    # it either); a database without it cannot key answers, which is a deployment error.
+    if row is None:
+        raise RuntimeError("the data_version row is missing; run the migrations")
+    return str(row[0])
+
+
+def answer_key(request: Request, version: str) -> str:
+    """The cache key of a read: the data version and the request, normalised.
+
+    Query parameters are ordered by name (`a=1&b=2` and `b=2&a=1` are one answer), keeping
+    the order of a repeated parameter's values, which an answer may echo. (Pages' `next`
+    and `previous` links list the parameters sorted too, DRF's `replace_query_param`.) The
+    negotiated
+    media type stands for the Accept header and `format=` (`application/json; indent=4` is
+    other bytes). Today's date is part of it because defaults and "in force" filters read it.
+    """
+    query = sorted(request.query_params.lists(), key=lambda item: item[0])
+    parts = [
+        version,
+        # Scheme and host: lists' `next` and `previous` are absolute URLs built from them.
+        request.scheme or "",
+        request.get_host(),
+        request.path,
+        repr(query),
+        str(request.accepted_media_type),
+        # Both "todays": the API reads the time zone's (TIME_ZONE) and, for `as_of`, the
+        # server's, which differ around midnight.
+        timezone.localdate().isoformat(),
+        dt.date.today().isoformat(),
+    ]
+    digest = hashlib.sha256("\n".join(parts).encode()).hexdigest()
+    return f"answer:{digest}"
+
+
+def _cache_usable() -> bool:
+    return settings.ANSWER_CACHE_SECONDS > 0 and time.monotonic() >= _skip_cache_until
+
+
+def _cache_failed(error: Exception) -> None:
+    global _skip_cache_until
+    first = _skip_cache_until <= time.monotonic()
+    _skip_cache_until = time.monotonic() + RETRY_CACHE_AFTER_SECONDS
+    if first:
+        logger.error(
+            "Answer cache unavailable, computing answers for %.0f s: %r",
+            RETRY_CACHE_AFTER_SECONDS,
+            error,
+        )
+
+
+def reset_cache_failures() -> None:
+    """Forget a past failure (tests; a restart does the same)."""
+    global _skip_cache_until
+    _skip_cache_until = 0.0
+
+
+def cache_get(key: str) -> Entry | None:
+    if not _cache_usable():
+        return None
+    try:
+        entry: Entry | None = caches[CACHE_ALIAS].get(key)
+    except Exception as error:  # Any backend failure (connection, timeout, bad data).
+        _cache_failed(error)
+        return None
+    return entry
+
+
+def cache_set(key: str, entry: Entry) -> None:
+    if not _cache_usable():
+        return
+    try:
+        caches[CACHE_ALIAS].set(key, entry, timeout=settings.ANSWER_CACHE_SECONDS)
+    except Exception as error:
+        _cache_failed(error)
+
+
+class Answered(Exception):
+    """Raised from `initial` to answer from the cache: DRF then skips the handler."""
+
+    def __init__(self, response: HttpResponse) -> None:
+        super().__init__()
+        self.response = response
+
+
+def patch_http_caching(request: HttpRequest, response: HttpResponseBase) -> None:
+    """Cache-Control and Vary of a successful read, for browsers and proxies.
+
+    Anonymous reads are public with a short `max-age` plus `stale-while-revalidate`: a proxy
+    or CDN can serve repeats (at most that long behind a write, the price of not asking).
+    A signed-in client is the one that writes, and must see its write on its next read, so
+    its reads are `private, no-cache`: stored by its own browser only, revalidated every
+    time, which costs a 304 from the cache here. Vary names what tells those apart.
+    """
+    user = getattr(request, "user", None)
+    if request.headers.get("Authorization") or (user is not None and user.is_authenticated):
+        patch_cache_control(response, private=True, no_cache=True)
+    else:
+        patch_cache_control(
+            response,
+            public=True,
+            max_age=settings.HTTP_MAX_AGE,
+            stale_while_revalidate=settings.HTTP_STALE_WHILE_REVALIDATE,
+        )
+    patch_vary_headers(response, ["Accept", "Authorization", "Cookie"])
+
+
+class CachedReads:
+    """APIView mixin: GET and HEAD answered from the answer cache when it has them."""
+
+    # Tells the schema (tradeapi.api.schema) to document Cache-Control on these reads.
+    cached_reads = True
+    answer_cache_key: str | None = None
+    answer_version: str | None = None
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        # Authentication, permissions, throttles and content negotiation first.
+        super().initial(request, *args, **kwargs)  # type: ignore[misc]
+        if request.method not in ("GET", "HEAD") or settings.ANSWER_CACHE_SECONDS <= 0:
+            return
+        self.answer_version = read_data_version()
+        self.answer_cache_key = answer_key(request, self.answer_version)
+        entry = cache_get(self.answer_cache_key)
+        if entry is None:
+            return
+        etag, content_type, headers, body = entry
+        response = HttpResponse(body, content_type=content_type)
+        for name, value in headers:
+            response[name] = value
+        response["ETag"] = etag
+        patch_http_caching(request, response)
+        # 304 for a matching If-None-Match (412 for a failing If-Match), as Django decides.
+        conditional = get_conditional_response(request, etag=etag, response=response)
+        raise Answered(conditional if conditional is not None else response)
+
+    def handle_exception(self, exc: Exception) -> Response:
+        if isinstance(exc, Answered):
+            # The stubs say Response; DRF needs any HttpResponseBase here (finalize_response
+            # asserts no more), and a cached answer is bytes already, with nothing to render.
+            return cast(Response, exc.response)
+        return super().handle_exception(exc)  # type: ignore[misc]
+
+    def finalize_response(
+        self, request: Request, response: Response, *args: Any, **kwargs: Any
+    ) -> Response:
+        response = super().finalize_response(request, response, *args, **kwargs)  # type: ignore[misc]
+        if request.method not in ("GET", "HEAD") or response.status_code not in (200, 304):
+            return response
+        patch_http_caching(request, response)
+        key, version = self.answer_cache_key, self.answer_version
+        if key is not None and version is not None and isinstance(response, Response):
+            response.add_post_render_callback(lambda rendered: _store(key, version, rendered))
+        return response
+
+
+def _store(key: str, version: str, response: HttpResponseBase) -> None:
+    if not isinstance(response, HttpResponse) or response.cookies:
+        return
+    body = response.content
+    etag = etag_of(body)
+    response["ETag"] = etag  # The middleware would compute the same; spare it the hash.
+    # Cached only if no write committed while the answer was computed: the version read
+    # before and the one read now are equal only when the answer is the data at `version`
+    # (each write moves the version in its own transaction).
+    if read_data_version() != version:
+        return
+    headers = [
+        (name, value) for name, value in response.items() if name.lower() not in UNSTORED_HEADERS
+    ]
+    content_type = response["Content-Type"]
+    headers = [(n, v) for n, v in headers if n.lower() != "content-type"]
+    cache_set(key, (etag, content_type, headers, body))
