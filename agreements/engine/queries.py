@@ -216,8 +216,10 @@ def fetch(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
     # Django's PostgreSQL cursors bind parameters client-side, so each lookup sends new SQL
     # text and PostgreSQL plans it from scratch (planning measured 1.8 ms against 2.5 ms of
     # execution at 1M rows). A server-binding cursor on the same connection, and so in the
-    # same transaction, lets psycopg prepare these statements once per connection. Django
-    # still wraps it, so query logging and the query-count assertions see every query.
+    # same transaction, lets psycopg prepare these statements once per connection (with the
+    # connection's prepare_threshold, which settings.py sets: Django's default turns
+    # preparing off). Django still wraps it, so query logging and the query-count assertions
+    # see every query.
     connection.ensure_connection()
     server_binding = psycopg.Cursor(connection.connection)
     # The stubs expect a wrapper here, but Django passes the driver's cursor to these

@@ -92,6 +92,14 @@ def other_connection() -> psycopg.Connection[Any]:
 
 @pytest.mark.postgres
 @pytest.mark.django_db
+def test_the_engines_statements_are_prepared() -> None:
+    # Django leaves psycopg's prepared statements off unless asked (settings.py says why).
+    connection.ensure_connection()
+    assert connection.connection.prepare_threshold == 5
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
 def test_parallel_query_is_off_for_the_apps_connections() -> None:
     # Starting parallel workers costs a millisecond query more than it saves (settings.py).
     with connection.cursor() as cursor:
