@@ -503,10 +503,23 @@ def _header(result: engine.EffectiveRate | engine.Timeline, **dates: Any) -> dic
     }
 
 
+_FIELD_NAMES: dict[type[Any], tuple[str, ...]] = {}
+
+
 def _shallow(result: Any) -> dict[str, Any]:
     """A result dataclass as a dict. Its fields are plain values, so the recursive deep copy
-    that dataclasses.asdict makes (a tenth of a lookup, profiled) buys nothing."""
-    return {field.name: getattr(result, field.name) for field in fields(result)}
+    that dataclasses.asdict makes (a tenth of a lookup, profiled) buys nothing; and the
+    field names are listed once per class (`fields()` builds its list on every call)."""
+    names = _FIELD_NAMES.get(type(result))
+    if names is None:
+        names = _FIELD_NAMES[type(result)] = tuple(field.name for field in fields(result))
+    return {name: getattr(result, name) for name in names}
+
+
+def _day(value: dt.date | None) -> str | None:
+    # As DRF's JSON encoder writes a date. Written here, the encoder need not call back into
+    # Python for each of them: that halved the time to encode a 1,000-line entry's answer.
+    return None if value is None else value.isoformat()
 
 
 def _rate(value: Decimal | None) -> str | None:
@@ -530,6 +543,8 @@ def _duty_fields(duty: engine.Duty) -> dict[str, Any]:
                 **_shallow(c),
                 "rate": _rate(c.rate),
                 "applied_rate": _rate(c.applied_rate),
+                "valid_from": _day(c.valid_from),
+                "valid_to": _day(c.valid_to),
                 "specific_amount": _amount(c.specific_amount),
                 "duty_amount": _money(c.duty_amount),
             }
@@ -570,7 +585,7 @@ def effective_body(result: engine.EffectiveRate) -> dict[str, Any]:
     """One answer of rates/effective/ as JSON (EffectiveRateSerializer): the single lookup's
     body and each answered line of an entry."""
     return {
-        **_header(result, date=result.date),
+        **_header(result, date=_day(result.date)),
         "product": _shallow(result.product) if result.product else None,
         **_duty_fields(result.duty),
         **_shipment_fields(result),
