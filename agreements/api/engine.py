@@ -830,6 +830,18 @@ def plain_line(raw: dict[str, Any]) -> dict[str, Any] | None:
     return params
 
 
+class EntryLineObjectField(serializers.DictField):
+    """A line as the object it came as; its fields are read line by line (answer_entry),
+    so that a bad line is refused alone."""
+
+    def to_internal_value(self, data: Any) -> dict[str, Any]:
+        if type(data) is dict:
+            # What DictField returns for a dict, without running its pass-through child field
+            # on every value: a tenth of reading a 1,000-line entry's lines, profiled.
+            return {str(key): value for key, value in data.items()}
+        return super().to_internal_value(data)
+
+
 class EntrySerializer(serializers.Serializer[Any]):
     """A whole entry (the JSON body of rates/effective/batch/)."""
 
@@ -844,7 +856,7 @@ class EntrySerializer(serializers.Serializer[Any]):
     )
     # Lines are validated one by one in the view, so that a bad line is refused alone.
     lines = serializers.ListField(
-        child=serializers.DictField(),
+        child=EntryLineObjectField(),
         min_length=1,
         max_length=MAX_LINES,
         help_text=f"The lines, 1 to {MAX_LINES:,}, each an object of the fields of "
