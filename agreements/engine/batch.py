@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -231,6 +231,9 @@ class _Contexts:
         # Per (importer, origin): the all-goods rows on the origin (or a bloc it belonged
         # to) or on all origins, each with the products it excludes and its Candidate.
         self._all_goods: dict[tuple[str, str], list[tuple[set[str], Candidate]]] = {}
+        # A measure's `waived_by` and `yields_to` come as JSON text, and few distinct lists
+        # ("[]" above all) recur across thousands of rows: each text is parsed once.
+        self._code_sets: dict[str, frozenset[str]] = {}
 
     def get(self, line: Line) -> Context | LineError:
         key = (line.importer, line.origin, line.hs)
@@ -244,8 +247,22 @@ class _Contexts:
         key = (row[0], matched, excluded)
         candidate = self._candidates.get(key)
         if candidate is None:
-            candidate = self._candidates[key] = _candidate(row, matched, excluded)
+            candidate = self._candidates[key] = _candidate(
+                row,
+                matched,
+                excluded,
+                waived_by=self._codes(row[14]),
+                yields_to=self._codes(row[15]),
+            )
         return candidate
+
+    def _codes(self, value: Any) -> frozenset[str]:
+        if not isinstance(value, str):
+            return frozenset(sql.as_list(value))
+        codes = self._code_sets.get(value)
+        if codes is None:
+            codes = self._code_sets[value] = frozenset(sql.as_list(value))
+        return codes
 
     def _origin_all_goods(
         self, importer: str, origin: str, origins: set[str]
@@ -334,7 +351,14 @@ class _Contexts:
         )
 
 
-def _candidate(row: tuple[Any, ...], matched: str | None, excluded: Iterable[str]) -> Candidate:
+def _candidate(
+    row: tuple[Any, ...],
+    matched: str | None,
+    excluded: frozenset[str],
+    *,
+    waived_by: frozenset[str],
+    yields_to: frozenset[str],
+) -> Candidate:
     valid_from = sql.as_date(row[2])
     assert valid_from is not None
     return Candidate(
@@ -352,10 +376,10 @@ def _candidate(row: tuple[Any, ...], matched: str | None, excluded: Iterable[str
         origin=row[11],
         agreement=row[12],
         matched_product=matched,
-        excluded_origins=frozenset(excluded),
+        excluded_origins=excluded,
         claim=row[13],
-        waived_by=frozenset(sql.as_list(row[14])),
-        yields_to=frozenset(sql.as_list(row[15])),
+        waived_by=waived_by,
+        yields_to=yields_to,
         basis=row[16],
         expression=row[17],
         specific_amount=sql.as_amount(row[18]),
