@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -78,7 +78,7 @@ def effective_rates(
     if pending:
         end = on + dt.timedelta(days=1) if on < dt.date.max else dt.date.max
         loaded = _load([lines[i] for i in pending], start=on, end=end, scenario=scenario)
-        contexts: dict[tuple[str, str, str], Context | LineError] = {}
+        contexts = _Contexts(loaded, on)
         answers: dict[Line, EffectiveRate | LineError] = {}
         for index in pending:
             line = lines[index]
@@ -87,10 +87,7 @@ def effective_rates(
                 # question gets the same answer without deciding it again.
                 results[index] = answers[line]
                 continue
-            key = (line.importer, line.origin, line.hs)
-            context = contexts.get(key)
-            if context is None:
-                context = contexts[key] = _context(loaded, line, on)
+            context = contexts.get(line)
             if isinstance(context, LineError):
                 result: EffectiveRate | LineError = context
             else:
@@ -210,77 +207,158 @@ def _load(lines: Sequence[Line], *, start: dt.date, end: dt.date, scenario: Scen
     )
 
 
-def _context(loaded: _Loaded, line: Line, on: dt.date) -> Context | LineError:
-    """The context the single lookup's `load` would build for this line."""
-    for field, code in (("importer", line.importer), ("origin", line.origin)):
-        if code not in loaded.found:
-            return LineError(field, f"Unknown economy code {code!r}.")
-    prefixes = hs_prefixes(line.hs)
-    prefix_set = set(prefixes)
-    memberships = loaded.memberships.get(line.origin, ())
-    origins = {line.origin} | {m.bloc for m in memberships}
+# A candidate's cache key: its rate period's id, the product prefix it matched (None for an
+# all-goods measure) and the excluded origins that concern the line's origin.
+_CandidateKey = tuple[int, str | None, frozenset[str]]
 
-    # The row of each candidate period with the longest of its products that is a prefix.
-    matched: dict[int, tuple[tuple[Any, ...], str | None]] = {}
-    for row in loaded.unscoped.get(line.importer, ()):
-        matched[row[0]] = (row, None)
-    for prefix in prefixes:
-        for row in loaded.by_product.get((line.importer, prefix), ()):
-            current = matched.get(row[0])
-            if current is None or (current[1] or "") < prefix:
+
+class _Contexts:
+    """Each line's `Context`, as the single lookup's `load` would build it, from the entry's
+    loaded rows.
+
+    Most of an entry's lines share their importer and origin, and so the all-goods measures
+    that could apply to them (about 150 rows for the US); and a rate period becomes the same
+    Candidate for every line it matches the same way. So the all-goods rows are filtered on
+    the origin once per (importer, origin), each Candidate is built once per
+    (row, matched product, excluded origins), and a context once per (importer, origin, hs).
+    """
+
+    def __init__(self, loaded: _Loaded, on: dt.date) -> None:
+        self._loaded = loaded
+        self._on = on
+        self._contexts: dict[tuple[str, str, str], Context | LineError] = {}
+        self._candidates: dict[_CandidateKey, Candidate] = {}
+        # Per (importer, origin): the all-goods rows on the origin (or a bloc it belonged
+        # to) or on all origins, each with the products it excludes and its Candidate.
+        self._all_goods: dict[tuple[str, str], list[tuple[set[str], Candidate]]] = {}
+        # A measure's `waived_by` and `yields_to` come as JSON text, and few distinct lists
+        # ("[]" above all) recur across thousands of rows: each text is parsed once.
+        self._code_sets: dict[str, frozenset[str]] = {}
+
+    def get(self, line: Line) -> Context | LineError:
+        key = (line.importer, line.origin, line.hs)
+        context = self._contexts.get(key)
+        if context is None:
+            context = self._contexts[key] = self._build(line)
+        return context
+
+    def _candidate(self, row: tuple[Any, ...], matched: str | None, origins: set[str]) -> Candidate:
+        excluded = frozenset(origins.intersection(self._loaded.excluded_origins.get(row[5], ())))
+        key = (row[0], matched, excluded)
+        candidate = self._candidates.get(key)
+        if candidate is None:
+            candidate = self._candidates[key] = _candidate(
+                row,
+                matched,
+                excluded,
+                waived_by=self._codes(row[14]),
+                yields_to=self._codes(row[15]),
+            )
+        return candidate
+
+    def _codes(self, value: Any) -> frozenset[str]:
+        if not isinstance(value, str):
+            return frozenset(sql.as_list(value))
+        codes = self._code_sets.get(value)
+        if codes is None:
+            codes = self._code_sets[value] = frozenset(sql.as_list(value))
+        return codes
+
+    def _origin_all_goods(
+        self, importer: str, origin: str, origins: set[str]
+    ) -> list[tuple[set[str], Candidate]]:
+        key = (importer, origin)
+        found = self._all_goods.get(key)
+        if found is None:
+            found = self._all_goods[key] = [
+                (
+                    self._loaded.excluded_products.get(row[5], set()),
+                    self._candidate(row, None, origins),
+                )
+                for row in self._loaded.unscoped.get(importer, ())
+                if row[11] is None or row[11] in origins
+            ]
+        return found
+
+    def _build(self, line: Line) -> Context | LineError:
+        loaded = self._loaded
+        for field, code in (("importer", line.importer), ("origin", line.origin)):
+            if code not in loaded.found:
+                return LineError(field, f"Unknown economy code {code!r}.")
+        prefixes = hs_prefixes(line.hs)
+        memberships = loaded.memberships.get(line.origin, ())
+        origins = {line.origin} | {m.bloc for m in memberships}
+
+        candidates = [
+            candidate
+            for excluded_products, candidate in self._origin_all_goods(
+                line.importer, line.origin, origins
+            )
+            if excluded_products.isdisjoint(prefixes)
+        ]
+        # The row of each product-scoped period with the longest of its products that is a
+        # prefix: prefixes run from the shortest, so a later match is a longer one.
+        matched: dict[int, tuple[tuple[Any, ...], str]] = {}
+        for prefix in prefixes:
+            for row in loaded.by_product.get((line.importer, prefix), ()):
                 matched[row[0]] = (row, prefix)
-    candidates = []
-    for row, matched_product in matched.values():
-        measure_origin = row[11]
-        if measure_origin is not None and measure_origin not in origins:
-            continue
-        if loaded.excluded_products.get(row[5], set()) & prefix_set:
-            continue
-        excluded = loaded.excluded_origins.get(row[5], set()) & origins
-        candidates.append(_candidate(row, matched_product, excluded))
-    # The order the single lookup's query returns rows in is not defined either: the rules
-    # decide by content, so the candidates' order cannot change an answer.
-    candidates.sort(key=lambda c: c.rate_id)
+        for row, matched_product in matched.values():
+            if row[11] is not None and row[11] not in origins:
+                continue
+            if not loaded.excluded_products.get(row[5], set()).isdisjoint(prefixes):
+                continue
+            candidates.append(self._candidate(row, matched_product, origins))
+        # The order the single lookup's query returns rows in is not defined either: the
+        # rules decide by content, so the candidates' order cannot change an answer.
+        candidates.sort(key=lambda c: c.rate_id)
 
-    has_tariff, has_measures, covers = loaded.flags.get(line.importer, (False, False, False))
-    known_lines = loaded.lines.get(line.importer, {})
-    # The longest of the code's prefixes that is a line in force on the date.
-    line_on = next(
-        (
-            (code, known_lines[code][0])
-            for code in reversed(prefixes)
-            if code in known_lines and known_lines[code][1] <= on
-        ),
-        None,
-    )
-    line_found = (line.importer, line.hs) in loaded.under
-    product_code = max((p for p in prefixes if p in loaded.products), default=None)
-    product = (
-        ProductRef(code=line_on[0], description=line_on[1])
-        if line_on
-        else ProductRef(code=product_code, description=loaded.products[product_code])
-        if product_code
-        else None
-    )
-    return Context(
-        importer=line.importer,
-        origin=line.origin,
-        memberships=memberships,
-        candidates=tuple(candidates),
-        product=product,
-        warnings=_question_warnings(
+        on = self._on
+        has_tariff, has_measures, covers = loaded.flags.get(line.importer, (False, False, False))
+        known_lines = loaded.lines.get(line.importer, {})
+        # The longest of the code's prefixes that is a line in force on the date.
+        line_on = next(
+            (
+                (code, known_lines[code][0])
+                for code in reversed(prefixes)
+                if code in known_lines and known_lines[code][1] <= on
+            ),
+            None,
+        )
+        line_found = (line.importer, line.hs) in loaded.under
+        product_code = max((p for p in prefixes if p in loaded.products), default=None)
+        product = (
+            ProductRef(code=line_on[0], description=line_on[1])
+            if line_on
+            else ProductRef(code=product_code, description=loaded.products[product_code])
+            if product_code
+            else None
+        )
+        return Context(
             importer=line.importer,
-            hs=line.hs,
-            has_tariff=has_tariff,
-            line_found=line_found,
-            product_code=product_code,
-            has_measures=has_measures,
-            data_covers=covers,
-        ),
-    )
+            origin=line.origin,
+            memberships=memberships,
+            candidates=tuple(candidates),
+            product=product,
+            warnings=_question_warnings(
+                importer=line.importer,
+                hs=line.hs,
+                has_tariff=has_tariff,
+                line_found=line_found,
+                product_code=product_code,
+                has_measures=has_measures,
+                data_covers=covers,
+            ),
+        )
 
 
-def _candidate(row: tuple[Any, ...], matched: str | None, excluded: Iterable[str]) -> Candidate:
+def _candidate(
+    row: tuple[Any, ...],
+    matched: str | None,
+    excluded: frozenset[str],
+    *,
+    waived_by: frozenset[str],
+    yields_to: frozenset[str],
+) -> Candidate:
     valid_from = sql.as_date(row[2])
     assert valid_from is not None
     return Candidate(
@@ -298,10 +376,10 @@ def _candidate(row: tuple[Any, ...], matched: str | None, excluded: Iterable[str
         origin=row[11],
         agreement=row[12],
         matched_product=matched,
-        excluded_origins=frozenset(excluded),
+        excluded_origins=excluded,
         claim=row[13],
-        waived_by=frozenset(sql.as_list(row[14])),
-        yields_to=frozenset(sql.as_list(row[15])),
+        waived_by=waived_by,
+        yields_to=yields_to,
         basis=row[16],
         expression=row[17],
         specific_amount=sql.as_amount(row[18]),

@@ -283,8 +283,22 @@ def _in(column: str, values: Sequence[Any]) -> tuple[str, list[Any]]:
     An unnested array is planned as a set of rows, joined through the column's index."""
     if connection.vendor == "postgresql":
         kind = "bigint" if values and isinstance(values[0], int) else "text"
-        return f"{column} IN (SELECT unnest(CAST(%s AS {kind}[])))", [list(values)]
+        return f"{column} IN (SELECT unnest(CAST(%s AS {kind}[])))", [_array_literal(values)]
     return f"{column} IN ({_placeholders(values)})", list(values)
+
+
+def _array_literal(values: Sequence[Any]) -> str:
+    """An array in PostgreSQL's text form, `{"01","0101"}`, which the CAST reads.
+
+    psycopg adapts a Python list element by element in Python: about 5 ms for the 6,000
+    prefixes of a 1,000-line entry, which four of its queries send. The text form is one
+    string. Every element is quoted, so a comma, brace or space in it stays inside it; a
+    quote or backslash in one is escaped (codes have none, so the join is usually all)."""
+    elements = [str(value) for value in values]
+    body = '","'.join(elements)
+    if "\\" in body or body.count('"') != 2 * (len(elements) - 1):
+        body = '","'.join(e.replace("\\", "\\\\").replace('"', '\\"') for e in elements)
+    return '{"' + body + '"}' if elements else "{}"
 
 
 def entry_economies_sql(

@@ -126,3 +126,16 @@ def test_a_lookup_on_the_large_table_still_costs_at_most_three_queries(
     # really read.
     assert result.duty.components
     assert all(c.valid_from <= dt.date(2016, 1, 1) for c in result.duty.components)
+
+
+def test_a_list_in_an_entry_query_comes_back_whole() -> None:
+    # An entry's lists travel as one array in PostgreSQL's text form (queries._in): every
+    # element must come back as sent, whatever characters it holds.
+    values = ['a"b', "c\\d", "x,y", "{z}", " s ", "NULL", "", "é"]
+    clause, params = queries._in("v", values)
+    source = " UNION ALL ".join(["SELECT CAST(%s AS text) AS v"] * len(values))
+    rows = queries.fetch(f"SELECT v FROM ({source}) t WHERE {clause}", [*values, *params])
+    assert sorted(row[0] for row in rows) == sorted(values)
+    clause, params = queries._in("n", [1, 22, 333])
+    rows = queries.fetch(f"SELECT n FROM (SELECT 22 AS n) t WHERE {clause}", params)
+    assert rows == [(22,)]

@@ -11,7 +11,18 @@ from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from agreements.engine import Duty, Scenario, effective_rate, timeline
+from agreements.engine import (
+    Duty,
+    EffectiveRate,
+    Line,
+    LineError,
+    Scenario,
+    UnknownEconomy,
+    effective_rate,
+    effective_rates,
+    timeline,
+)
+from agreements.engine.shipment import Shipment
 from agreements.models import BlocMembership, Economy
 from agreements.models.choices import EconomyKind
 from tests.engine.conftest import BLOC, IMPORTER, ORIGIN, OTHER, make_measure
@@ -71,7 +82,7 @@ def build(specs: list[dict[str, Any]]) -> None:
                 in_force_end = None if end is None else (end - START).days
             rates.append((rate, begin.isoformat(), end.isoformat() if end else None, status))
         unique = {(r[1], r[3]): r for r in rates}  # One period per (start, status).
-        make_measure(
+        measure = make_measure(
             kind=spec["kind"],
             program=spec["program"],
             origin=spec["origin"],
@@ -80,6 +91,10 @@ def build(specs: list[dict[str, Any]]) -> None:
             excluded_origins=spec.get("excluded_origins", []),
             rates=list(unique.values()),
         )
+        if spec.get("claim") or spec.get("waived_by"):
+            measure.claim = spec.get("claim", "")
+            measure.waived_by = spec.get("waived_by", [])
+            measure.save()
 
 
 @HYPOTHESIS
@@ -170,3 +185,86 @@ def content(duty: Duty) -> list[tuple[str, ...]]:
         *("applied_rate", "valid_from", "valid_to", "matched_product"),
     ]
     return sorted(tuple(str(getattr(c, name)) for name in fields) for c in duty.components)
+
+
+# A whole entry: lines on several codes, origins (one unknown), claims and values, decided
+# from the entry's shared loads and caches, each equal to its own single lookup. Periods are
+# long and scopes, exclusions and claims frequent, so most measures concern most lines.
+UNKNOWN = "XZ"  # No economy of the tests has this code.
+entry_period = st.tuples(
+    st.sampled_from(["0", "2.5", "10", "25"]),
+    st.sampled_from([0, 0, 40]),
+    st.one_of(st.none(), st.just(60)),
+    st.sampled_from(["in_force", "in_force", "announced"]),
+)
+entry_measure = st.fixed_dictionaries(
+    {
+        "kind": st.sampled_from(["base", "base", "additional", "all_in"]),
+        "program": st.sampled_from(["a", "b", "c"]),
+        "origin": st.sampled_from([None, None, ORIGIN, NEWCOMER, BLOC, OTHER]),
+        "products": st.sampled_from(
+            [[], [], ["95"], ["9503"], ["950300"], ["85"], ["95", "950300"]]
+        ),
+        "excluded_products": st.sampled_from([[], [], ["950300"], ["9503"], ["85"]]),
+        "excluded_origins": st.sampled_from([[], [], [ORIGIN], [BLOC], [OTHER]]),
+        "periods": st.lists(entry_period, min_size=1, max_size=2),
+        "claim": st.sampled_from(["", "", "K"]),
+        "waived_by": st.sampled_from([[], [], ["S"]]),
+    }
+)
+entry_line = st.tuples(
+    st.sampled_from(["950300", "950300", "9503", "95", "854231", "0101"]),
+    st.sampled_from([ORIGIN, ORIGIN, NEWCOMER, OTHER, UNKNOWN]),
+    st.sampled_from([(), ("K",), ("S",), ("K", "S")]),
+    st.one_of(st.none(), st.integers(0, 10**7).map(lambda cents: Decimal(cents) / 100)),
+)
+
+
+@HYPOTHESIS
+@given(
+    specs=st.lists(entry_measure, min_size=1, max_size=8),
+    lines=st.lists(entry_line, min_size=4, max_size=16),
+    on=st.sampled_from([0, 20, 50, 80]),
+    scenario=st.sampled_from(Scenario),
+)
+def test_every_line_of_an_entry_equals_its_single_lookup(
+    specs: list[dict[str, Any]],
+    lines: list[tuple[str, str, tuple[str, ...], Decimal | None]],
+    on: int,
+    scenario: Scenario,
+) -> None:
+    day = START + dt.timedelta(days=on)
+    entry = [
+        Line(
+            importer=IMPORTER,
+            origin=origin,
+            hs=hs,
+            claims=claims,
+            shipment=None if value is None else Shipment(value=value),
+        )
+        for hs, origin, claims, value in lines
+    ]
+    with transaction.atomic():
+        build(specs)
+        answers = effective_rates(entry, on=day, scenario=scenario)
+        assert len(answers) == len(entry)
+        for line, answered in zip(entry, answers, strict=True):
+            if line.origin == UNKNOWN:
+                with pytest.raises(UnknownEconomy) as raised:
+                    single(line, day, scenario)
+                assert answered == LineError(raised.value.field, str(raised.value))
+            else:
+                assert answered == single(line, day, scenario), line
+        transaction.set_rollback(True)
+
+
+def single(line: Line, on: dt.date, scenario: Scenario) -> EffectiveRate:
+    return effective_rate(
+        importer=line.importer,
+        origin=line.origin,
+        hs=line.hs,
+        on=on,
+        scenario=scenario,
+        claims=line.claims,
+        shipment=line.shipment,
+    )

@@ -15,9 +15,11 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
+from rest_framework import serializers
 
+from agreements.api.engine import EntryLineSerializer, plain_line
 from agreements.engine import shipment as money
 from tests.api.conftest import CheckedClient
 from tests.engine.conftest import BLOC, IMPORTER, ORIGIN, OTHER, make_duty
@@ -318,6 +320,110 @@ def test_an_entry_costs_a_fixed_number_of_queries_whatever_its_size(
     small, large = queries(1), queries(150)
     assert small == large
     assert large <= 7
+
+
+# A line in plain shapes is read without the serializer (agreements.api.engine.plain_line);
+# it must read exactly as the serializer would, and leave every other line to it.
+LINE_SERIALIZER = EntryLineSerializer()
+# Up to the bound and past it (10**12), with up to the places a field keeps and one more.
+plain_amount = st.one_of(
+    st.builds(
+        "{}{}".format,
+        st.integers(0, 10**14),
+        st.sampled_from(["", ".5", ".25", ".125", ".123456", ".1234567"]),
+    ),
+    st.integers(0, 10**14),
+    st.sampled_from(["1000000000000", "1000000000000.01", "0001.50", "00000000000000.5"]),
+)
+plain_claim = st.from_regex(r"[A-Za-z][A-Za-z0-9]{0,4}[+*]?", fullmatch=True)
+# Values in or near the plain shapes (some too long, too large or too precise) ...
+plain_fields = {
+    "ref": st.one_of(
+        st.from_regex(r"[A-Za-z0-9 ]{1,70}", fullmatch=True),
+        st.sampled_from(["x" * 64, "x" * 65, f" {'x' * 64} "]),
+    ),
+    "importer": st.from_regex(r"[A-Za-z]{2}", fullmatch=True),
+    "origin": st.from_regex(r"[A-Za-z]{2}", fullmatch=True),
+    "hs": st.from_regex(r"[0-9]{1,11}(\.[0-9]{2}){0,2}", fullmatch=True),
+}
+plain_shipment = {
+    "value": plain_amount,
+    "quantity": plain_amount,
+    "content_value": plain_amount,
+    "unit": st.sampled_from(["kg", " KG ", "liters", "pf.liter", "doz. prs.", "No.", "furlong"]),
+    "currency": st.from_regex(r"[A-Za-z]{3}", fullmatch=True),
+    "claims": st.one_of(
+        # At most 20 claims: one short of it, at it and one over it.
+        st.sampled_from([0, 1, 19, 20, 21]).flatmap(
+            lambda n: st.lists(plain_claim, min_size=n, max_size=n)
+        ),
+        st.sampled_from(["S, KR", "S;kr A+", "", "S,,"]),
+    ),
+}
+# ... and, for a field or two, anything else a client could send.
+odd_text = st.text(st.sampled_from("aZ09 .,;+*-\x00\t\u00e9\u0131\ud800"), max_size=8)
+odd_value = st.one_of(
+    odd_text,
+    st.sampled_from(["1e3", " 5", "NaN", "-0", "-1", " US", "\u0131t", "8542 31", "12x"]),
+    st.integers(-5, 10**16),
+    st.floats(),
+    st.booleans(),
+    st.none(),
+    st.lists(odd_text, max_size=3),
+)
+FIELDS = [*plain_fields, *plain_shipment]
+raw_line = st.builds(
+    lambda plain, odd, missing: {k: v for k, v in {**plain, **odd}.items() if k not in missing},
+    st.fixed_dictionaries(plain_fields, optional=plain_shipment),
+    st.one_of(st.just({}), st.dictionaries(st.sampled_from(FIELDS), odd_value, max_size=2)),
+    st.one_of(st.just(set()), st.sets(st.sampled_from(FIELDS), max_size=1)),
+)
+
+
+def exact(params: dict[str, Any]) -> dict[str, str]:
+    # repr tells Decimal("1.5") from Decimal("1.50"), which answer differently.
+    return {name: repr(value) for name, value in params.items()}
+
+
+LINE = {"ref": "1", "importer": "US", "origin": "CN", "hs": "854231"}
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(raw=raw_line)
+# Each one past a bound of the plain shapes, always tried.
+@example(raw={**LINE, "quantity": "5.1234567"})
+@example(raw={**LINE, "value": "0.125"})
+@example(raw={**LINE, "content_value": "1000000000000.01"})
+@example(raw={**LINE, "quantity": 10**12 + 1})
+@example(raw={**LINE, "claims": ["S"] * 21})
+@example(raw={**LINE, "ref": "x" * 65})
+@example(raw={**LINE, "hs": "85423100001"})
+def test_a_plain_line_reads_as_the_serializer_reads_it(raw: dict[str, Any]) -> None:
+    read = plain_line(raw)
+    try:
+        validated = LINE_SERIALIZER.run_validation(raw)
+    except serializers.ValidationError:
+        assert read is None
+    else:
+        assert read is None or exact(read) == exact(validated)
+
+
+def test_a_usual_line_takes_the_plain_path() -> None:
+    raw = {
+        "ref": " 7 ",
+        "importer": "us",
+        "origin": "CN",
+        "hs": "8542.31.00",
+        "value": "1000.5",
+        "quantity": 12,
+        "unit": "kgs",
+        "content_value": "10",
+        "currency": "usd",
+        "claims": "S kr",
+    }
+    read = plain_line(raw)
+    assert read is not None
+    assert exact(read) == exact(LINE_SERIALIZER.run_validation(raw))
 
 
 def test_a_bloc_origin_and_the_lines_own_origin_are_respected(client: CheckedClient) -> None:
