@@ -9,6 +9,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from django.db import connection
 
 from agreements.engine import effective_rate
 from agreements.engine.shipment import Shipment
@@ -21,6 +22,12 @@ FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 
 
 def load_2025() -> None:
+    if connection.vendor == "postgresql":
+        # The edition's ~27,000 lines are written inside the test's transaction, and at its
+        # end Django checks every deferred foreign key of them at once: on a busy machine
+        # that took longer than the service's 15 s statement timeout. This transaction only.
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL statement_timeout = '120s'")
     import_hts(
         path=FIXTURES / "us/hts_2025_basic_edition.csv.gz",
         edition="HTS 2025 Basic Edition",
