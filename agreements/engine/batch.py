@@ -5,7 +5,8 @@ would cost three thousand that way. Here the candidates of every line are loaded
 number of queries whatever the entry's size (the economies and memberships, the tariff lines,
 the HS lines, the candidate periods, their product scopes, their excluded origins), then each
 line gets the same `Context` its single lookup would have built, and the same
-`lookup.answer` decides it. tests/engine/test_batch.py holds every line to its single lookup.
+`lookup.answer` decides it. tests/engine/test_properties.py (generated entries) and
+tests/engine/test_shipment_api.py (over HTTP) hold every line to its single lookup.
 """
 
 from __future__ import annotations
