@@ -78,22 +78,17 @@ POSTGRESQL_BACKWARD = [
 # flag right after the write when it disagrees. SQLite's triggers do not fire themselves again
 # (recursive_triggers is off), and the WHEN clauses make each fix a no-op once it holds.
 SQLITE = [
-    f"""
-    CREATE TRIGGER measure_covers_all_products_insert AFTER INSERT ON {MEASURE}
+    *(
+        f"""
+    CREATE TRIGGER measure_covers_all_products_{event.lower()} AFTER {event} ON {MEASURE}
     WHEN NEW.covers_all_products IS NOT ({NONE_OF.format(id="NEW.id")})
     BEGIN
         UPDATE {MEASURE} SET covers_all_products = {NONE_OF.format(id="NEW.id")}
         WHERE id = NEW.id;
     END
-    """,
-    f"""
-    CREATE TRIGGER measure_covers_all_products_update AFTER UPDATE ON {MEASURE}
-    WHEN NEW.covers_all_products IS NOT ({NONE_OF.format(id="NEW.id")})
-    BEGIN
-        UPDATE {MEASURE} SET covers_all_products = {NONE_OF.format(id="NEW.id")}
-        WHERE id = NEW.id;
-    END
-    """,
+    """
+        for event in ("INSERT", "UPDATE")
+    ),
     f"""
     CREATE TRIGGER measure_products_inserted AFTER INSERT ON {PRODUCTS}
     BEGIN
