@@ -157,6 +157,15 @@ class Command(BaseCommand):
                     kind,
                     None,
                     "",
+                    # Every synthetic measure applies to the customs value without a claim
+                    # and yields to nothing, as the measures of the contract's first rules.
+                    "value",
+                    "",
+                    "[]",
+                    "[]",
+                    # Kept by the database (migration 0009): its trigger sets the flag from
+                    # the product links, whatever is written here.
+                    True,
                 )
             )
             if rng.random() >= 0.10:
@@ -194,6 +203,11 @@ MEASURE_COLUMNS = (
     "kind",
     "agreement_id",
     "note",
+    "basis",
+    "claim",
+    "waived_by",
+    "yields_to",
+    "covers_all_products",
 )
 RATE_COLUMNS = (
     "created_at",
@@ -204,6 +218,9 @@ RATE_COLUMNS = (
     "valid_to",
     "status",
     "note",
+    "expression",
+    "specific_currency",
+    "specific_unit",
 )
 
 
@@ -218,7 +235,8 @@ def _periods(rng: random.Random, measure_id: int, now: dt.datetime) -> Iterator[
             "in_force" if status_roll < 0.9 else "announced" if status_roll < 0.95 else "suspended"
         )
         rate = Decimal(rng.randrange(0, 15_000)) / 100
-        yield (now, now, measure_id, rate, start, end, status, "")
+        # The published text of a plain ad valorem rate, as the importers write it.
+        yield (now, now, measure_id, rate, start, end, status, "", f"{rate.normalize():f}%", "", "")
         if end is not None:
             start = end
 
