@@ -30,6 +30,7 @@ HTS_LINES = [
     "2202992800",  # milk-based drinks: a compound duty per liter
     "1806327000",  # chocolate: a compound duty per kg, under the EU all-in deal
     "9406200000",  # modular steel buildings: a Section 232 derivative on its steel content
+    "9403200011",  # metal ironing boards: on both the steel and the aluminium derivative lists
     "9503000073",  # toys: duty-free, with the Mexican border duty
     "6109100012",  # cotton T-shirts: 16.5%, free under USMCA and the Korea agreement
 ]
@@ -127,6 +128,19 @@ def test_a_section_232_steel_derivative_pays_on_its_steel_content() -> None:
     unknown = ask("DE", "9406200000", on, value="50000.00")
     assert unknown.duty.duty_amount is None
     assert {w.code for w in unknown.duty.warnings} == {WarningCode.CONTENT_VALUE_MISSING}
+
+    # HTS 9403.20.00 (line 30764), other metal furniture: General "Free"; in Annex I of both
+    # proclamations of 2025-02-10 (steel) and 2025-02-11 (aluminium) outside chapters 73 and
+    # 76, so charged on its steel content and on its aluminium content. One content value
+    # cannot be both: 25% of $20,000.00 twice would be $10,000.00 for $20,000.00 of metal,
+    # whatever the split. Neither is priced, and the answer says why.
+    furniture = ask("DE", "9403200011", on, value="50000.00", content_value="20000.00")
+    assert amounts(furniture) == {
+        "us-mfn": D("0.00"),
+        "us-s232-steel": None,
+        "us-s232-aluminum": None,
+    }
+    assert {w.code for w in furniture.duty.warnings} == {WarningCode.CONTENT_VALUE_AMBIGUOUS}
 
 
 def test_a_usmca_claim_removes_the_mexican_border_duty() -> None:
