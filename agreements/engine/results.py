@@ -41,6 +41,7 @@ class WarningCode(StrEnum):
     VALUE_MISSING = "value_missing"
     QUANTITY_MISSING = "quantity_missing"
     CONTENT_VALUE_MISSING = "content_value_missing"
+    CONTENT_VALUE_AMBIGUOUS = "content_value_ambiguous"
     CURRENCY_MISMATCH = "currency_mismatch"
 
 

@@ -117,6 +117,7 @@ def decide(
         assert shipment is not None
         for candidate in applied:
             amounts[candidate.rate_id] = _price(context, candidate, shipment)
+        _one_content_value_for_one_content(applied, amounts, shipment)
     base = _choose_base(bases, amounts if priced else None)
     base_rate = base.rate if base is not None else None
     base_amount = amounts[base.rate_id].amount if priced and base is not None else None
@@ -182,6 +183,28 @@ def _price(context: Context, candidate: Candidate, shipment: Shipment) -> Priced
         title=candidate.title,
         shipment=shipment,
     )
+
+
+def _one_content_value_for_one_content(
+    applied: list[Candidate], amounts: dict[int, Priced], shipment: Shipment
+) -> None:
+    """A shipment has one `content_value`: the value of the content a content-basis measure
+    taxes. Where two such measures apply (the steel and the aluminium of one article: some
+    100 lines are on both Section 232 derivative lists), one value cannot be both contents,
+    and charging each measure on it would tax that value twice; so neither is priced, and
+    the answer says why. A nil content value is nil for every content, so it prices them."""
+    content = [c for c in applied if c.basis == MeasureBasis.CONTENT]
+    if len(content) < 2 or not shipment.content_value:
+        return
+    notice = Notice(
+        WarningCode.CONTENT_VALUE_AMBIGUOUS,
+        "More than one duty is charged on the value of a content ("
+        + "; ".join(c.title for c in content)
+        + "): one `content_value` cannot be the value of each content, so these are not "
+        "priced.",
+    )
+    for candidate in content:
+        amounts[candidate.rate_id] = Priced(None, (notice,))
 
 
 def _choose_base(bases: list[Candidate], amounts: dict[int, Priced] | None) -> Candidate | None:

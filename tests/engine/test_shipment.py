@@ -144,6 +144,24 @@ def test_a_content_basis_duty_is_charged_on_the_content_value() -> None:
     assert codes(without) == {WarningCode.CONTENT_VALUE_MISSING}
 
 
+def test_one_content_value_is_not_charged_twice_for_two_contents() -> None:
+    # An article on both Section 232 derivative lists (HTS 9403.20, metal furniture): 50% on
+    # its steel content and 50% on its aluminium content. Charging both on one content value
+    # of $4,000.00 would be $4,000.00 of duty for $4,000.00 of metal, whatever the split.
+    make_duty("Free", products=["9403"])
+    make_duty("50%", kind="additional", program="s232-steel", basis="content")
+    make_duty("50%", kind="additional", program="s232-aluminum", basis="content")
+    result = ask("940320", value="10000.00", content_value="4000.00")
+    assert amounts(result) == {"mfn": D("0.00"), "s232-steel": None, "s232-aluminum": None}
+    assert result.duty.duty_amount is None
+    assert not result.duty.complete
+    assert codes(result) == {WarningCode.CONTENT_VALUE_AMBIGUOUS}
+    # No content at all is none of either: 0.00 each, whatever the split.
+    none = ask("940320", value="10000.00", content_value="0")
+    assert amounts(none) == {"mfn": D("0.00"), "s232-steel": D("0.00"), "s232-aluminum": D("0.00")}
+    assert none.duty.complete
+
+
 def test_a_usmca_claim_removes_the_border_duty() -> None:
     # Mexico-like origin: MFN 2.5%, USMCA (S) free, the 25% border duty waived by S and S+.
     make_duty("2.5%", products=["8708"])
