@@ -33,6 +33,7 @@ serve: install
 	DEBUG=0 $(PY) manage.py check --deploy --fail-level $(CHECK_LEVEL)
 	DEBUG=0 $(PY) manage.py migrate --no-input
 	DEBUG=0 $(PY) manage.py collectstatic --no-input -v0
+	DEBUG=0 $(PY) manage.py build_schema
 	DEBUG=0 $(VENV)/bin/gunicorn tradeapi.wsgi --config python:tradeapi.gunicorn_conf \
 		--bind 127.0.0.1:$(PORT) --workers $(WORKERS) --access-logfile -
 

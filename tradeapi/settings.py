@@ -192,6 +192,9 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "tradeapi" / "static"]
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
+# The OpenAPI documents as `manage.py build_schema` renders them when deploying (`make serve`):
+# the schema endpoint serves them, if they were built from this code (tradeapi.api.schema_build).
+SCHEMA_BUILD_DIR = Path(env_str("SCHEMA_BUILD_DIR", str(BASE_DIR / "build" / "schema")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     # Production: compressed, content-hashed files (collectstatic, which `make serve` runs)

@@ -15,8 +15,9 @@ from unittest import mock
 import psycopg
 import pytest
 import yaml
+from django.core.management import call_command
 from django.db import OperationalError, connection, connections
-from django.test import Client, RequestFactory
+from django.test import Client, RequestFactory, override_settings
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.test import APIClient
@@ -259,9 +260,17 @@ def test_throttling_fails_open_when_redis_is_down(settings: Any, caplog: Any) ->
 # --- the schema is built once per process ------------------------------------------------
 
 
-@pytest.mark.django_db
-def test_the_schema_is_generated_once_and_answers_as_before() -> None:
+@pytest.fixture
+def no_schema_build(tmp_path: Any) -> Iterator[None]:
+    with override_settings(SCHEMA_BUILD_DIR=tmp_path / "none"):
+        CachedSchemaView.clear_cache()
+        yield
     CachedSchemaView.clear_cache()
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("no_schema_build")
+def test_the_schema_is_generated_once_and_answers_as_before() -> None:
     calls: list[Any] = []
     real = SchemaGenerator.get_schema
 
@@ -289,6 +298,85 @@ def test_the_schema_is_generated_once_and_answers_as_before() -> None:
     assert yaml.safe_load(answers["application/vnd.oai.openapi"].content) == json.loads(
         again.content
     )
+
+
+SCHEMA_TYPES = [
+    "application/vnd.oai.openapi",
+    "application/yaml",
+    "application/vnd.oai.openapi+json",
+    "application/json",
+]
+
+
+def _generated(accept: str) -> Any:
+    request = RequestFactory().get("/api/v1/schema/", HTTP_ACCEPT=accept)
+    expected = SpectacularAPIView.as_view()(request, version="v1")
+    expected.render()
+    return expected
+
+
+@pytest.mark.django_db
+def test_a_deployment_serves_its_schema_build_without_generating(tmp_path: Any) -> None:
+    directory = tmp_path / "schema"
+    with override_settings(SCHEMA_BUILD_DIR=directory):
+        call_command("build_schema", stdout=None)
+        CachedSchemaView.clear_cache()
+        client = Client()
+        try:
+            with mock.patch.object(SchemaGenerator, "get_schema", side_effect=AssertionError):
+                answers = {
+                    accept: client.get("/api/v1/schema/", HTTP_ACCEPT=accept)
+                    for accept in SCHEMA_TYPES
+                }
+                by_format = client.get("/api/v1/schema/?format=json")
+        finally:
+            CachedSchemaView.clear_cache()
+    for accept, answer in answers.items():
+        expected = _generated(accept)
+        assert answer.status_code == 200
+        assert answer["Content-Type"] == expected["Content-Type"]
+        assert answer.content == expected.content
+        assert answer["Content-Disposition"] == expected["Content-Disposition"]
+    assert by_format.content == answers["application/vnd.oai.openapi+json"].content
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("damage", ["other code", "edited file", "no manifest"])
+def test_a_schema_build_that_is_not_this_codes_is_not_served(
+    tmp_path: Any, damage: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    directory = tmp_path / "schema"
+    with override_settings(SCHEMA_BUILD_DIR=directory):
+        call_command("build_schema", stdout=None)
+        manifest = json.loads((directory / "manifest.json").read_text())
+        if damage == "other code":
+            # As a build left by the previous deployment: made from other sources.
+            manifest["fingerprint"] = "0" * 64
+            (directory / "manifest.json").write_text(json.dumps(manifest))
+        elif damage == "edited file":
+            (directory / manifest["documents"][2]["file"]).write_bytes(b'{"openapi": "3.0.0"}')
+        else:
+            (directory / "manifest.json").unlink()
+        CachedSchemaView.clear_cache()
+        calls: list[int] = []
+        real = SchemaGenerator.get_schema
+
+        def counting(self: Any, *args: Any, **kwargs: Any) -> Any:
+            calls.append(1)
+            return real(self, *args, **kwargs)
+
+        try:
+            with (
+                caplog.at_level(logging.WARNING, logger="tradeapi.api.schema_build"),
+                mock.patch.object(SchemaGenerator, "get_schema", counting),
+            ):
+                answer = Client().get("/api/v1/schema/", HTTP_ACCEPT="application/json")
+        finally:
+            CachedSchemaView.clear_cache()
+    assert calls == [1]
+    assert answer.content == _generated("application/json").content
+    if damage != "no manifest":
+        assert "generating instead" in caplog.text
 
 
 def test_an_unsafe_method_on_an_unrouted_api_url_is_a_json_404() -> None:
