@@ -217,7 +217,7 @@ REDIS_URL = env_str("REDIS_URL", "")
 CACHES = {
     "default": (
         {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "tradeapi.redis_cache.SharedClientRedisCache",
             "LOCATION": REDIS_URL,
             # A Redis that is unreachable (not merely refusing) must cost a request half a
             # second at most; the throttles then serve without it (tradeapi.api.throttling).
@@ -231,7 +231,7 @@ CACHES = {
     # their own prefix, shared by every worker.
     "answers": (
         {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "tradeapi.redis_cache.SharedClientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "answers",
             "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
