@@ -36,13 +36,12 @@ import shutil
 import statistics
 import subprocess
 import tempfile
-import threading
 import time
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from bench.run import _serve, _signature
+from bench.run import _serve, _signature, drive
 
 DJANGO_PORT, RAW_PORT, PROXY_PORT = 8811, 8812, 8813
 # A caching proxy in front of the app: nginx as Debian ships it, caching what Cache-Control
@@ -76,51 +75,6 @@ http {{
 }}
 """
 DJANGO_PATH, RAW_PATH = "/api/v1/rates/effective/", "/"
-
-
-def _drive(
-    port: int, requests: list[tuple[str, dict[str, str]]], concurrency: int
-) -> dict[str, Any]:
-    """Sends the requests from `concurrency` threads; latencies, statuses, bodies by index."""
-    latencies: list[float] = [0.0] * len(requests)
-    statuses: list[int] = [0] * len(requests)
-    bodies: list[bytes] = [b""] * len(requests)
-    etags: list[str] = [""] * len(requests)
-    lock = threading.Lock()
-    queue = list(range(len(requests) - 1, -1, -1))
-
-    def worker() -> None:
-        while True:
-            with lock:
-                if not queue:
-                    return
-                index = queue.pop()
-            target, headers = requests[index]
-            started = time.perf_counter()
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-            connection.request("GET", target, headers=headers)
-            response = connection.getresponse()
-            body = response.read()
-            latencies[index] = time.perf_counter() - started
-            connection.close()
-            statuses[index] = response.status
-            bodies[index] = body
-            etags[index] = response.getheader("ETag") or ""
-
-    started = time.perf_counter()
-    threads = [threading.Thread(target=worker) for _ in range(concurrency)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    wall = time.perf_counter() - started
-    return {
-        "median_ms": statistics.median(latencies) * 1000,
-        "rps": len(requests) / wall,
-        "statuses": statuses,
-        "bodies": bodies,
-        "etags": etags,
-    }
 
 
 class Universe:
@@ -286,7 +240,7 @@ def main() -> None:
             _flush_answers()
             cold = [universe.uniform(rng) for _ in range(args.cold)]
             runs = {
-                name: _drive(apps[name][1], _requests(paths[name], cold), args.concurrency)
+                name: drive(apps[name][1], _requests(paths[name], cold), args.concurrency)
                 for name in order
             }
             for name, run in runs.items():
@@ -304,13 +258,13 @@ def main() -> None:
                 if name == "proxied":
                     proxy = _proxy()
                     try:
-                        runs[name] = _drive(
+                        runs[name] = drive(
                             PROXY_PORT, _requests(DJANGO_PATH, skewed), args.concurrency
                         )
                     finally:
                         _stop(proxy)
                 else:
-                    runs[name] = _drive(
+                    runs[name] = drive(
                         apps[name][1], _requests(paths[name], skewed), args.concurrency
                     )
             for name, run in runs.items():
@@ -325,12 +279,12 @@ def main() -> None:
             # Conditional: one client, so each time is the request's own, not a queue's.
             _flush_answers()
             asked = _requests(DJANGO_PATH, [universe.uniform(rng) for _ in range(args.conditional)])
-            full = _drive(DJANGO_PORT, asked, 1)
+            full = drive(DJANGO_PORT, asked, 1)
             _check("full", full, 200)
             tags = full["etags"]
             if not all(tags):
                 raise SystemExit("full: an answer came without an ETag")
-            revalidated = _drive(
+            revalidated = drive(
                 DJANGO_PORT,
                 [
                     (target, {"If-None-Match": tag})

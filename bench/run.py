@@ -114,32 +114,34 @@ def _lookups(count: int, seed: int, *, real: bool = False) -> list[dict[str, str
     ]
 
 
-def _run(port: int, path: str, lookups: list[dict[str, str]], concurrency: int) -> dict[str, Any]:
-    latencies: list[float] = []
-    answers: dict[int, Any] = {}
-    errors: list[str] = []
+def drive(
+    port: int, requests: list[tuple[str, dict[str, str]]], concurrency: int
+) -> dict[str, Any]:
+    """Sends the requests from `concurrency` threads; latencies, statuses, bodies by index."""
+    latencies: list[float] = [0.0] * len(requests)
+    statuses: list[int] = [0] * len(requests)
+    bodies: list[bytes] = [b""] * len(requests)
+    etags: list[str] = [""] * len(requests)
     lock = threading.Lock()
-    queue = list(enumerate(lookups))
+    queue = list(range(len(requests) - 1, -1, -1))
 
     def worker() -> None:
         while True:
             with lock:
                 if not queue:
                     return
-                index, params = queue.pop()
+                index = queue.pop()
+            target, headers = requests[index]
             started = time.perf_counter()
             connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-            connection.request("GET", f"{path}?{urlencode(params)}")
+            connection.request("GET", target, headers=headers)
             response = connection.getresponse()
             body = response.read()
-            elapsed = time.perf_counter() - started
+            latencies[index] = time.perf_counter() - started
             connection.close()
-            with lock:
-                latencies.append(elapsed)
-                if response.status != 200:
-                    errors.append(f"{response.status} {params} {body[:200]!r}")
-                else:
-                    answers[index] = json.loads(body)
+            statuses[index] = response.status
+            bodies[index] = body
+            etags[index] = response.getheader("ETag") or ""
 
     started = time.perf_counter()
     threads = [threading.Thread(target=worker) for _ in range(concurrency)]
@@ -150,7 +152,32 @@ def _run(port: int, path: str, lookups: list[dict[str, str]], concurrency: int) 
     wall = time.perf_counter() - started
     return {
         "median_ms": statistics.median(latencies) * 1000,
-        "rps": len(lookups) / wall,
+        "rps": len(requests) / wall,
+        "statuses": statuses,
+        "bodies": bodies,
+        "etags": etags,
+    }
+
+
+def _run(port: int, path: str, lookups: list[dict[str, str]], concurrency: int) -> dict[str, Any]:
+    result = drive(port, [(f"{path}?{urlencode(params)}", {}) for params in lookups], concurrency)
+    errors = [
+        f"{status} {lookups[index]} {body[:200]!r}"
+        for index, (status, body) in enumerate(
+            zip(result["statuses"], result["bodies"], strict=True)
+        )
+        if status != 200
+    ]
+    answers = {
+        index: json.loads(body)
+        for index, (status, body) in enumerate(
+            zip(result["statuses"], result["bodies"], strict=True)
+        )
+        if status == 200
+    }
+    return {
+        "median_ms": result["median_ms"],
+        "rps": result["rps"],
         "errors": errors,
         "answers": answers,
     }
