@@ -205,6 +205,12 @@ class MeasureAdminForm(forms.ModelForm):
         help_text="Programs this duty gives way to, separated by commas, e.g. us-s232-steel: "
         "where a duty of one of them applies, this one does not.",
     )
+    yields_content_to = CodeListField(
+        upper=False,
+        help_text="Programs this duty gives way to on their content only, separated by commas, "
+        "e.g. us-s232-copper: where a duty of one of them is charged on a content's value, this "
+        "one is charged on the rest of the value.",
+    )
 
     products = ProductCodesField(
         label="Products",
@@ -233,6 +239,7 @@ class MeasureAdminForm(forms.ModelForm):
             "claim",
             "waived_by",
             "yields_to",
+            "yields_content_to",
             "basis",
             "agreement",
             "note",

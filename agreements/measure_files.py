@@ -47,6 +47,7 @@ MEASURE_KEYS = {
     "claim",
     "waived_by",
     "yields_to",
+    "yields_content_to",
     "basis",
     "agreement",
     "note",
@@ -97,6 +98,7 @@ class MeasureSpec:
     claim: str
     waived_by: tuple[str, ...]
     yields_to: tuple[str, ...]
+    yields_content_to: tuple[str, ...]
     basis: str
     agreement: str | None
     note: str
@@ -246,6 +248,7 @@ def _measure(item: dict[str, Any], file: str, lists: dict[str, tuple[str, ...]])
     for heading in item["headings"]:
         if not _HEADING.match(heading):
             raise MeasureFileError(f"{where}: heading {heading!r} is not written 9903.01.25")
+    _check_content_yield(item, where)
     rates = tuple(_rate(rate, f"{where} rate {n}") for n, rate in enumerate(item["rates"]))
     if not rates:
         raise MeasureFileError(f"{where}: a measure needs at least one rate period")
@@ -266,6 +269,7 @@ def _measure(item: dict[str, Any], file: str, lists: dict[str, tuple[str, ...]])
         claim=item["claim"] or "",
         waived_by=tuple(item["waived_by"]),
         yields_to=tuple(item["yields_to"]),
+        yields_content_to=tuple(item["yields_content_to"]),
         basis=_choice(item["basis"], MeasureBasis.values, where, "basis"),
         agreement=item["agreement"],
         note=item["note"],
@@ -273,6 +277,25 @@ def _measure(item: dict[str, Any], file: str, lists: dict[str, tuple[str, ...]])
         rates=rates,
         file=file,
     )
+
+
+def _check_content_yield(item: dict[str, Any], where: str) -> None:
+    """The model's rules for `yields_content_to` (Measure.clean), which a bulk load skips."""
+    programs = item["yields_content_to"]
+    if not isinstance(programs, list) or not all(
+        isinstance(p, str) and _SLUG.match(p) for p in programs
+    ):
+        raise MeasureFileError(f"{where}: yields_content_to is a list of program slugs")
+    if not programs:
+        return
+    if item["program"] in programs or set(programs) & set(item["yields_to"]):
+        raise MeasureFileError(
+            f"{where}: yields_content_to names its own program or one it yields to entirely"
+        )
+    if item["kind"] == MeasureKind.BASE or item["basis"] == MeasureBasis.CONTENT:
+        raise MeasureFileError(
+            f"{where}: only an additional or all-in duty on the value can yield on a content"
+        )
 
 
 def _rate(item: dict[str, Any], where: str) -> RateSpec:

@@ -492,6 +492,7 @@ def _measure_input(
             "claim": spec.claim,
             "waived_by": list(spec.waived_by),
             "yields_to": list(spec.yields_to),
+            "yields_content_to": list(spec.yields_content_to),
             "basis": spec.basis,
             "agreement_id": agreements[spec.agreement] if spec.agreement else None,
             "note": spec.full_note,

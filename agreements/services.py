@@ -131,6 +131,7 @@ MEASURE_FIELDS = (
     "claim",
     "waived_by",
     "yields_to",
+    "yields_content_to",
     "basis",
     "agreement_id",
     "note",

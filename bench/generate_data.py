@@ -163,6 +163,7 @@ class Command(BaseCommand):
                     "",
                     "[]",
                     "[]",
+                    "[]",
                     # Kept by the database (migration 0009): its trigger sets the flag from
                     # the product links, whatever is written here.
                     True,
@@ -207,6 +208,7 @@ MEASURE_COLUMNS = (
     "claim",
     "waived_by",
     "yields_to",
+    "yields_content_to",
     "covers_all_products",
 )
 RATE_COLUMNS = (

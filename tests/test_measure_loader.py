@@ -42,6 +42,7 @@ def measure_item(**fields: Any) -> dict[str, Any]:
         "claim": None,
         "waived_by": ["S"],
         "yields_to": ["xa-other"],
+        "yields_content_to": [],
         "basis": "content",
         "agreement": None,
         "note": "Why.",
@@ -105,6 +106,10 @@ def write_files(
         ({"origin": "xb"}, None, "origin 'xb' is not an economy code"),
         ({"headings": ["9903012"]}, None, "heading '9903012' is not written 9903.01.25"),
         ({"rates": []}, None, "needs at least one rate period"),
+        ({"yields_content_to": ["Bad Slug"]}, None, "yields_content_to is a list of program"),
+        ({"yields_content_to": ["xa-other"]}, None, "one it yields to entirely"),
+        # The item is on basis content: it has no "rest of the value" to be charged on.
+        ({"yields_content_to": ["xa-metal"]}, None, "only an additional or all-in duty"),
         (
             {
                 "rates": [
@@ -223,6 +228,7 @@ def test_a_load_writes_everything_and_a_second_changes_nothing(tmp_path: Path, w
     assert first.counts[Rate]["created"] == 2
     measure = Measure.objects.get(slug="xa-test-duty")
     assert (measure.waived_by, measure.yields_to, measure.basis) == (["S"], ["xa-other"], "content")
+    assert measure.yields_content_to == []
     assert sorted(measure.products.values_list("code", flat=True)) == ["000111", "00011122"]
     # The national line the list names got a row under the longest code there was.
     assert Product.objects.get(code="00011122").parent_id == "000111"

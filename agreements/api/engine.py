@@ -179,7 +179,8 @@ class ShipmentFieldsSerializer(serializers.Serializer[Any]):
     content_value = money_field(
         "Value of the content a `content`-basis measure taxes (the steel of a steel "
         "derivative, the copper of a copper article), in the importer's currency; at most "
-        "`value`."
+        "`value`. A measure that gives way on that content (`charged_on: value_less_content`) "
+        "is charged on `value` minus it."
     )
     currency = serializers.RegexField(
         r"^[A-Za-z]{3}$",
@@ -283,6 +284,15 @@ class ComponentSerializer(serializers.Serializer[Any]):
         help_text="The preference claimed that made this measure apply; null if it applies "
         "without a claim.",
     )
+    charged_on = serializers.ChoiceField(
+        choices=[(c.value, c.value) for c in engine.ChargedOn],
+        help_text="What its ad valorem part is charged on: `value` (the customs value); "
+        "`content` (the value of one content, `basis: content`); `value_less_content` (the "
+        "value less `content_value`: the measure gives way on the content to a content-basis "
+        "measure that applies, as the US reciprocal duty does on a Section 232 steel, "
+        "aluminium or copper derivative's metal content). `content` and `value_less_content` "
+        "are listed, not added to the percentage.",
+    )
     duty_amount = money_output(
         "For a shipment: what this measure charges, in the importer's currency, rounded "
         "half-up to cents (an all-in measure: what it adds to reach its rate). Null without "
@@ -293,7 +303,8 @@ class ComponentSerializer(serializers.Serializer[Any]):
 class NoticeSerializer(serializers.Serializer[Any]):
     code = serializers.ChoiceField(
         choices=[(code.value, code.value) for code in engine.WarningCode],
-        help_text="`base_unknown`, `specific_duty`, `content_basis`: the percentage is not the "
+        help_text="`base_unknown`, `specific_duty`, `content_basis`, `value_less_content` (a "
+        "duty charged on the value less the content value): the percentage is not the "
         "whole duty; `product_not_in_tariff`: the code is not a line of the importer's tariff; "
         "`no_measures_for_importer`, `outside_data_period`: no data behind the answer.",
     )
@@ -326,7 +337,8 @@ class DutyFieldsSerializer(serializers.Serializer[Any]):
     components = ComponentSerializer(many=True, help_text="The applied measures.")
     complete = serializers.BooleanField(
         help_text="False when the percentage is not the whole duty: a specific part, a "
-        "content-basis measure or an unknown base (see `warnings`)."
+        "content-basis measure, a measure charged on the value less the content value or an "
+        "unknown base (see `warnings`)."
     )
     warnings = NoticeSerializer(
         many=True,

@@ -23,7 +23,9 @@ The rules are API.md's "The rate engine", in order:
    base is unknown (and then the total is unknown too);
 4. a measure that `yields_to` a program gives way where a measure of that program applies
    (one that does not itself give way);
-5. a measure on `basis: content` is listed but not added to the percentage.
+5. a measure on `basis: content` is listed but not added to the percentage; a measure that
+   `yields_content_to` a program whose applied measure is on `basis: content` is charged on
+   the value less the content value, and is listed but not added to the percentage either.
 The answer says when the percentage is not the whole duty (`complete`, `warnings`), which
 claims would change it (`available_claims`: one more decision per claim code the candidates
 name), and what it knows of the question (the code is not in the importer's tariff, no
@@ -45,6 +47,7 @@ from agreements.engine.batch import Line, LineError, effective_rates
 from agreements.engine.lookup import effective_rate, timeline
 from agreements.engine.results import (
     AvailableClaim,
+    ChargedOn,
     Component,
     Duty,
     EffectiveRate,
@@ -59,6 +62,7 @@ from agreements.engine.results import (
 
 __all__ = [
     "AvailableClaim",
+    "ChargedOn",
     "Component",
     "Duty",
     "EffectiveRate",

@@ -232,8 +232,9 @@ class _Contexts:
         # Per (importer, origin): the all-goods rows on the origin (or a bloc it belonged
         # to) or on all origins, each with the products it excludes and its Candidate.
         self._all_goods: dict[tuple[str, str], list[tuple[set[str], Candidate]]] = {}
-        # A measure's `waived_by` and `yields_to` come as JSON text, and few distinct lists
-        # ("[]" above all) recur across thousands of rows: each text is parsed once.
+        # A measure's `waived_by`, `yields_to` and `yields_content_to` come as JSON text, and
+        # few distinct lists ("[]" above all) recur across thousands of rows: each text is
+        # parsed once.
         self._code_sets: dict[str, frozenset[str]] = {}
 
     def get(self, line: Line) -> Context | LineError:
@@ -254,6 +255,7 @@ class _Contexts:
                 excluded,
                 waived_by=self._codes(row[14]),
                 yields_to=self._codes(row[15]),
+                yields_content_to=self._codes(row[23]),
             )
         return candidate
 
@@ -359,6 +361,7 @@ def _candidate(
     *,
     waived_by: frozenset[str],
     yields_to: frozenset[str],
+    yields_content_to: frozenset[str],
 ) -> Candidate:
     valid_from = sql.as_date(row[2])
     assert valid_from is not None
@@ -381,6 +384,7 @@ def _candidate(
         claim=row[13],
         waived_by=waived_by,
         yields_to=yields_to,
+        yields_content_to=yields_content_to,
         basis=row[16],
         expression=row[17],
         specific_amount=sql.as_amount(row[18]),

@@ -117,6 +117,7 @@ def load(
             claim=claim,
             waived_by=frozenset(sql.as_list(waived_by)),
             yields_to=frozenset(sql.as_list(yields_to)),
+            yields_content_to=frozenset(sql.as_list(yields_content_to)),
             basis=basis,
             expression=expression,
             specific_amount=sql.as_amount(specific_amount),
@@ -145,6 +146,7 @@ def load(
             specific_amount,
             specific_currency,
             specific_unit,
+            yields_content_to,
             matched,
         ) in periods
     )

@@ -151,7 +151,7 @@ def candidates_sql(
         "r.id, r.rate, r.valid_from, r.valid_to, r.status, m.id, m.title, m.legal_basis, "
         "m.instrument, m.program, m.kind, m.origin_id, a.slug, m.claim, m.waived_by, "
         "m.yields_to, m.basis, r.expression, r.specific_amount, r.specific_currency, "
-        "r.specific_unit"
+        "r.specific_unit, m.yields_content_to"
     )
     joins = (
         f"INNER JOIN {RATE} r ON r.measure_id = m.id "
@@ -418,7 +418,7 @@ def entry_candidates_sql(
         f"m.legal_basis, m.instrument, m.program, m.kind, m.origin_id, a.slug, "
         f"m.claim, m.waived_by, m.yields_to, m.basis, r.expression, r.specific_amount, "
         f"r.specific_currency, r.specific_unit, m.importer_id, "
-        f"NOT m.covers_all_products AS scoped "
+        f"NOT m.covers_all_products AS scoped, m.yields_content_to "
         # As in query 2: all-goods measures from their partial index, the others found from
         # the lines' prefixes in the products index.
         f"FROM (SELECT id AS measure_id FROM {MEASURE} "

@@ -28,12 +28,25 @@ class UnknownEconomy(LookupError):
         self.code = code
 
 
+class ChargedOn(StrEnum):
+    """What a component's ad valorem part is charged on."""
+
+    VALUE = "value"
+    # The value of one content only (a measure on `basis: content`).
+    CONTENT = "content"
+    # The rest of the value: a measure that yields to a program on its content only
+    # (`yields_content_to`), where a content-basis measure of that program applies.
+    VALUE_LESS_CONTENT = "value_less_content"
+
+
 class WarningCode(StrEnum):
     """Why an answer is not the whole story (API.md: `warnings`)."""
 
     BASE_UNKNOWN = "base_unknown"
     SPECIFIC_DUTY = "specific_duty"
     CONTENT_BASIS = "content_basis"
+    # A duty charged on the value less the content value: not added to the percentage.
+    VALUE_LESS_CONTENT = "value_less_content"
     PRODUCT_NOT_IN_TARIFF = "product_not_in_tariff"
     NO_MEASURES_FOR_IMPORTER = "no_measures_for_importer"
     OUTSIDE_DATA_PERIOD = "outside_data_period"
@@ -84,6 +97,9 @@ class Component:
     specific_unit: str | None
     basis: str
     claim: str | None
+    # What the ad valorem part is charged on: the value, one content's value (`basis:
+    # content`), or the value less the content value (`yields_content_to`).
+    charged_on: ChargedOn = ChargedOn.VALUE
     # For a shipment: what the component charges, in the importer's currency (two places,
     # half-up); None when the shipment lacks what it is charged on, or no shipment was given.
     duty_amount: Decimal | None = None
@@ -97,8 +113,8 @@ class Duty:
     additional_rate: Decimal
     total_rate: Decimal | None
     components: tuple[Component, ...]
-    # False when the percentage is not the whole duty: a specific part, a content-basis
-    # measure or an unknown base; `warnings` says which.
+    # False when the percentage is not the whole duty: a specific part, a duty on a content
+    # or on the value less a content, or an unknown base; `warnings` says which.
     complete: bool = True
     warnings: tuple[Notice, ...] = ()
     # For a shipment (`priced`): the sum of the components' amounts, None when one is

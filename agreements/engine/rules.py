@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from agreements.engine.results import (
     AvailableClaim,
+    ChargedOn,
     Component,
     Duty,
     Notice,
@@ -27,6 +28,7 @@ from agreements.engine.shipment import (
     ad_valorem_equivalent,
     money,
     price,
+    taxed_value,
 )
 from agreements.models.choices import MeasureBasis, MeasureKind, RateStatus
 
@@ -73,6 +75,7 @@ class Candidate:
     specific_amount: Decimal | None
     specific_currency: str
     specific_unit: str
+    yields_content_to: frozenset[str] = frozenset()
 
     def covers(self, on: dt.date) -> bool:
         return self.valid_from <= on and (self.valid_to is None or on < self.valid_to)
@@ -110,14 +113,17 @@ def decide(
     Raises ShipmentError when the shipment's unit cannot convert to an applied duty's.
     """
     applied = _applied(context, on, claims)
+    charged = _charged_on(applied)
     bases = [c for c in applied if c.kind == MeasureKind.BASE]
     priced = shipment is not None and shipment.priced
     amounts: dict[int, Priced] = {}
     if priced:
         assert shipment is not None
         for candidate in applied:
-            amounts[candidate.rate_id] = _price(context, candidate, shipment)
-        _one_content_value_for_one_content(applied, amounts, shipment)
+            amounts[candidate.rate_id] = _price(
+                context, candidate, shipment, charged[candidate.rate_id]
+            )
+        _one_content_value_for_one_content(applied, charged, amounts, shipment)
     base = _choose_base(bases, amounts if priced else None)
     base_rate = base.rate if base is not None else None
     base_amount = amounts[base.rate_id].amount if priced and base is not None else None
@@ -143,14 +149,19 @@ def decide(
                 applied_rate = max(ZERO, candidate.rate - base_rate)
         else:
             applied_rate = candidate.rate
-        if candidate.kind != MeasureKind.BASE and candidate.basis == MeasureBasis.VALUE:
-            # A content-basis duty is on part of the value only: listed, not added (rule 5).
+        on_part = charged[candidate.rate_id]
+        if candidate.kind != MeasureKind.BASE and on_part == ChargedOn.VALUE:
+            # A duty on a content, or on the value less it, is on part of the value only:
+            # listed, not added (rule 5).
             additional += applied_rate
         if priced:
-            amount, notices = _component_amount(candidate, amounts, base, base_amount, value)
+            assert shipment is not None
+            amount, notices = _component_amount(
+                candidate, amounts, base, base_amount, value, taxed_value(on_part, shipment)
+            )
             missing.extend(notices)
             total = None if total is None or amount is None else total + amount
-        components.append(_component(candidate, applied_rate, amount))
+        components.append(_component(candidate, applied_rate, on_part, amount))
 
     if priced:
         if base is None:
@@ -172,27 +183,55 @@ def decide(
     )
 
 
-def _price(context: Context, candidate: Candidate, shipment: Shipment) -> Priced:
+def _charged_on(applied: list[Candidate]) -> dict[int, ChargedOn]:
+    """What each applied measure is charged on. A measure that `yields_content_to` a program
+    whose applied measure is on `basis: content` leaves that content to it and is charged on
+    the rest of the value (the US reciprocal duty on a steel derivative from 2025-06-04: the
+    Section 232 duty on the steel content, the reciprocal duty on the non-steel content). It
+    still applies where that program's measure is on the value, or none applies: only
+    `yields_to` takes a measure off whole. Base rates are on the whole value (writes refuse
+    `yields_content_to` on them)."""
+    content_programs = {c.program for c in applied if c.basis == MeasureBasis.CONTENT}
+    charged: dict[int, ChargedOn] = {}
+    for candidate in applied:
+        if candidate.basis == MeasureBasis.CONTENT:
+            charged[candidate.rate_id] = ChargedOn.CONTENT
+        elif candidate.kind != MeasureKind.BASE and (
+            candidate.yields_content_to & content_programs
+        ):
+            charged[candidate.rate_id] = ChargedOn.VALUE_LESS_CONTENT
+        else:
+            charged[candidate.rate_id] = ChargedOn.VALUE
+    return charged
+
+
+def _price(
+    context: Context, candidate: Candidate, shipment: Shipment, charged_on: ChargedOn
+) -> Priced:
     return price(
         importer=context.importer,
         rate=candidate.rate,
         specific_amount=candidate.specific_amount,
         specific_currency=candidate.specific_currency or None,
         specific_unit=candidate.specific_unit or None,
-        basis=candidate.basis,
+        charged_on=charged_on,
         title=candidate.title,
         shipment=shipment,
     )
 
 
 def _one_content_value_for_one_content(
-    applied: list[Candidate], amounts: dict[int, Priced], shipment: Shipment
+    applied: list[Candidate],
+    charged: dict[int, ChargedOn],
+    amounts: dict[int, Priced],
+    shipment: Shipment,
 ) -> None:
     """A shipment has one `content_value`: the value of the content a content-basis measure
     taxes. Where two such measures apply (the steel and the aluminium of one article: some
     100 lines are on both Section 232 derivative lists), one value cannot be both contents,
-    and charging each measure on it would tax that value twice; so neither is priced, and
-    the answer says why. A nil content value is nil for every content, so it prices them."""
+    and charging each measure on it would tax that value twice; so neither is priced, nor a
+    measure charged on the value less the content (less which content?), and the answer says
+    why. A nil content value is nil for every content, so it prices them."""
     content = [c for c in applied if c.basis == MeasureBasis.CONTENT]
     if len(content) < 2 or not shipment.content_value:
         return
@@ -201,10 +240,11 @@ def _one_content_value_for_one_content(
         "More than one duty is charged on the value of a content ("
         + "; ".join(c.title for c in content)
         + "): one `content_value` cannot be the value of each content, so these are not "
-        "priced.",
+        "priced, nor a duty charged on the value less the content.",
     )
-    for candidate in content:
-        amounts[candidate.rate_id] = Priced(None, (notice,))
+    for candidate in applied:
+        if charged[candidate.rate_id] != ChargedOn.VALUE:
+            amounts[candidate.rate_id] = Priced(None, (notice,))
 
 
 def _choose_base(bases: list[Candidate], amounts: dict[int, Priced] | None) -> Candidate | None:
@@ -228,16 +268,24 @@ def _component_amount(
     base: Candidate | None,
     base_amount: Decimal | None,
     value: Decimal | None,
+    taxed: Decimal | None,
 ) -> tuple[Decimal | None, tuple[Notice, ...]]:
-    """A component's amount in cents, or None with what is missing."""
+    """A component's amount in cents, or None with what is missing. `taxed` is what the
+    component is charged on (the value, or the value less the content)."""
     if candidate.kind == MeasureKind.ALL_IN and base is not None:
         own = amounts[candidate.rate_id]
         if own.amount is None:
             return None, own.missing
         if base_amount is None:
             return None, amounts[base.rate_id].missing
-        # Tops the duty up to its own: max(0, rate x value - base amount), exactly.
-        return money(max(ZERO, own.amount - base_amount)), ()
+        # Tops the duty up to its own on what it is charged on: max(0, rate x taxed - the
+        # base's share of it), the share being base amount x taxed / value (all of it on the
+        # full value), i.e. max(0, rate - the base's ad valorem equivalent) x taxed, exactly.
+        if taxed is None or taxed == value or not value:
+            share = base_amount
+        else:
+            share = base_amount * taxed / value
+        return money(max(ZERO, own.amount - share)), ()
     own = amounts[candidate.rate_id]
     if own.amount is None:
         return None, own.missing
@@ -371,6 +419,8 @@ def _base_order(candidate: Candidate) -> tuple[Decimal, bool, Decimal, str]:
 
 
 def _duty_warnings(base: Candidate | None, components: list[Component]) -> tuple[Notice, ...]:
+    # Without a shipment the percentage cannot carry a duty on part of the value: each such
+    # duty is listed with what it is charged on, and said to be left out.
     warnings = []
     if base is None:
         warnings.append(
@@ -398,6 +448,17 @@ def _duty_warnings(base: Candidate | None, components: list[Component]) -> tuple
                 "Charged on the value of one content only, not added to the percentage: "
                 + "; ".join(f"{c.title} ({c.rate}%)" for c in content)
                 + ".",
+            )
+        )
+    rest = [c for c in components if c.charged_on == ChargedOn.VALUE_LESS_CONTENT]
+    if rest:
+        warnings.append(
+            Notice(
+                WarningCode.VALUE_LESS_CONTENT,
+                "Charged on the value less the content value (the content is taxed by a duty "
+                "on it instead), not added to the percentage: "
+                + "; ".join(f"{c.title} ({c.applied_rate}%)" for c in rest)
+                + ". Give `value` and `content_value` to price it.",
             )
         )
     return tuple(warnings)
@@ -440,7 +501,10 @@ def _end(candidate: Candidate) -> dt.date:
 
 
 def _component(
-    candidate: Candidate, applied_rate: Decimal, duty_amount: Decimal | None = None
+    candidate: Candidate,
+    applied_rate: Decimal,
+    charged_on: ChargedOn,
+    duty_amount: Decimal | None = None,
 ) -> Component:
     return Component(
         measure=candidate.measure,
@@ -462,6 +526,7 @@ def _component(
         specific_unit=candidate.specific_unit or None,
         basis=candidate.basis,
         claim=candidate.claim or None,
+        charged_on=charged_on,
         duty_amount=duty_amount,
     )
 

@@ -19,8 +19,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from agreements.engine import units
-from agreements.engine.results import Notice, WarningCode
-from agreements.models.choices import MeasureBasis
+from agreements.engine.results import ChargedOn, Notice, WarningCode
 
 CENT = Decimal("0.01")
 HUNDRED = Decimal(100)
@@ -108,7 +107,7 @@ def price(
     specific_amount: Decimal | None,
     specific_currency: str | None,
     specific_unit: str | None,
-    basis: str,
+    charged_on: ChargedOn,
     title: str,
     shipment: Shipment,
 ) -> Priced:
@@ -119,12 +118,22 @@ def price(
     missing: list[Notice] = []
     total = Decimal(0)
     if rate:
-        taxed = shipment.content_value if basis == MeasureBasis.CONTENT else shipment.value
+        taxed = taxed_value(charged_on, shipment)
         if taxed is None:
-            missing.append(_missing_value(basis, title))
+            missing.append(_missing_value(charged_on, shipment, title))
         else:
             total += rate * taxed / HUNDRED
-    if specific_amount is not None:
+    if specific_amount is not None and charged_on == ChargedOn.VALUE_LESS_CONTENT:
+        # A duty per unit of quantity is on the whole goods: no part of the quantity is the
+        # "value less the content", so it is not priced rather than charged on the wrong base.
+        missing.append(
+            Notice(
+                WarningCode.VALUE_LESS_CONTENT,
+                f"{title} is charged on the value less the content value, and its specific "
+                "part per unit of quantity cannot be split that way: it is not priced.",
+            )
+        )
+    elif specific_amount is not None:
         currency = importer_currency(importer)
         if specific_currency and specific_currency != currency:
             missing.append(
@@ -154,12 +163,29 @@ def price(
     return Priced(total)
 
 
-def _missing_value(basis: str, title: str) -> Notice:
-    if basis == MeasureBasis.CONTENT:
+def taxed_value(charged_on: ChargedOn, shipment: Shipment) -> Decimal | None:
+    """What an ad valorem rate is charged on, or None when the shipment does not say."""
+    if charged_on == ChargedOn.CONTENT:
+        return shipment.content_value
+    if charged_on == ChargedOn.VALUE_LESS_CONTENT:
+        if shipment.value is None or shipment.content_value is None:
+            return None
+        return shipment.value - shipment.content_value
+    return shipment.value
+
+
+def _missing_value(charged_on: ChargedOn, shipment: Shipment, title: str) -> Notice:
+    if charged_on == ChargedOn.CONTENT:
         return Notice(
             WarningCode.CONTENT_VALUE_MISSING,
             f"{title} is charged on the value of one content only: give `content_value` "
             "to price it.",
+        )
+    if charged_on == ChargedOn.VALUE_LESS_CONTENT and shipment.value is not None:
+        return Notice(
+            WarningCode.CONTENT_VALUE_MISSING,
+            f"{title} is charged on the value less the value of the content another duty "
+            "taxes: give `content_value` to price it.",
         )
     return Notice(
         WarningCode.VALUE_MISSING, f"{title} is charged on the value: give `value` to price it."

@@ -144,6 +144,13 @@ class Measure(TimeStampedModel):
         help_text="Programs this measure gives way to: it does not apply where a measure of "
         "one of them applies to the same shipment.",
     )
+    yields_content_to = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Programs this measure gives way to on their content only: where a "
+        "`content`-basis measure of one of them applies to the same shipment, this measure is "
+        "charged on the value less the content value.",
+    )
     basis = models.CharField(
         max_length=10,
         choices=MeasureBasis.choices,
@@ -233,6 +240,21 @@ class Measure(TimeStampedModel):
             errors["yields_to"] = problem
         elif self.program and self.program in self.yields_to:
             errors["yields_to"] = "A measure cannot yield to its own program."
+        problem = _list_errors(self.yields_content_to, _SLUG, "program slug")
+        if problem:
+            errors["yields_content_to"] = problem
+        elif self.program and self.program in self.yields_content_to:
+            errors["yields_content_to"] = "A measure cannot yield to its own program."
+        elif isinstance(self.yields_to, list) and set(self.yields_to) & set(self.yields_content_to):
+            # Yielding entirely already covers the content: naming a program in both lists
+            # would leave the reader to guess which one the engine follows.
+            errors["yields_content_to"] = (
+                "A program the measure yields to entirely (yields_to) is not also listed here."
+            )
+        elif self.yields_content_to and self.kind == MeasureKind.BASE:
+            errors["yields_content_to"] = "A base rate is charged on the whole value."
+        elif self.yields_content_to and self.basis == MeasureBasis.CONTENT:
+            errors["yields_content_to"] = "A content-basis measure is charged on its content."
         if errors:
             raise ValidationError(errors)
 

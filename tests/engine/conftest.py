@@ -75,6 +75,8 @@ def make_duty(
     products: Sequence[str] = (),
     claim: str = "",
     waived_by: Sequence[str] = (),
+    yields_to: Sequence[str] = (),
+    yields_content_to: Sequence[str] = (),
     basis: str = "value",
     valid_from: str = "2025-01-01",
     valid_to: str | None = None,
@@ -91,6 +93,8 @@ def make_duty(
     )
     measure.claim = claim
     measure.waived_by = list(waived_by)
+    measure.yields_to = list(yields_to)
+    measure.yields_content_to = list(yields_content_to)
     measure.basis = basis
     measure.save()
     measure.products.set([make_product(code) for code in products])

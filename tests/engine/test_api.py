@@ -78,6 +78,7 @@ def test_effective_rate_full_body(client: CheckedClient) -> None:
         "specific_unit": None,
         "basis": "value",
         "claim": None,
+        "charged_on": "value",
         "duty_amount": None,
     }
     assert [c["instrument"] for c in components] == [

@@ -82,6 +82,7 @@ def test_effective_rate_full_body(client: CheckedClient) -> None:
         "specific_unit": None,
         "basis": "value",
         "claim": None,
+        "charged_on": "value",
         "duty_amount": None,
     }
     assert [(c["program"], c["applied_rate"], c["valid_to"]) for c in components] == [

@@ -162,6 +162,130 @@ def test_one_content_value_is_not_charged_twice_for_two_contents() -> None:
     assert none.duty.complete
 
 
+def _steel_derivative(*, reciprocal: str = "10%", reciprocal_kind: str = "additional") -> None:
+    # The shape of a Section 232 steel derivative from 2025-06-04 (proclamation of
+    # 2025-06-03, clause 6): the steel duty on the steel content; the reciprocal duty on the
+    # "non-aluminum, non-steel content"; a border duty that gives way to steel entirely.
+    make_duty("2.9%", products=["9406"])
+    make_duty("50%", kind="additional", program="s232-steel-content", basis="content")
+    make_duty(
+        reciprocal,
+        kind=reciprocal_kind,
+        program="reciprocal",
+        origin=ORIGIN,
+        yields_to=["s232-steel"],
+        yields_content_to=["s232-steel-content"],
+    )
+
+
+def test_a_duty_that_yields_on_the_content_is_charged_on_the_rest_of_the_value() -> None:
+    _steel_derivative()
+    result = ask("940620", value="50000.00", content_value="20000.00")
+    # MFN 2.9% x 50,000 = 1,450.00; steel 50% x 20,000 = 10,000.00; reciprocal 10% x
+    # (50,000 - 20,000) = 3,000.00. Total 14,450.00; AVE 14,450 / 50,000 = 28.90%.
+    assert amounts(result) == {
+        "mfn": D("1450.00"),
+        "s232-steel-content": D("10000.00"),
+        "reciprocal": D("3000.00"),
+    }
+    assert result.duty.duty_amount == D("14450.00")
+    assert result.duty.ad_valorem_equivalent == D("28.90")
+    assert result.duty.complete
+    charged = {c.program: c.charged_on for c in result.duty.components}
+    assert charged == {
+        "mfn": "value",
+        "s232-steel-content": "content",
+        "reciprocal": "value_less_content",
+    }
+    # All of the value is steel: nothing is left for the reciprocal duty.
+    steel = ask("940620", value="50000.00", content_value="50000.00")
+    assert amounts(steel)["reciprocal"] == D("0.00")
+    # No steel: the reciprocal duty is on the whole value, 10% x 50,000.
+    none = ask("940620", value="50000.00", content_value="0")
+    assert amounts(none)["reciprocal"] == D("5000.00")
+
+
+def test_without_the_content_value_the_rest_of_the_value_is_not_guessed() -> None:
+    _steel_derivative()
+    result = ask("940620", value="50000.00")
+    assert amounts(result) == {
+        "mfn": D("1450.00"),
+        "s232-steel-content": None,
+        "reciprocal": None,
+    }
+    assert result.duty.duty_amount is None
+    assert codes(result) == {WarningCode.CONTENT_VALUE_MISSING}
+    details = [w.detail for w in result.duty.warnings]
+    assert any("value less" in d for d in details)
+
+
+def test_an_all_in_deal_on_the_rest_of_the_value_tops_up_over_the_base_there() -> None:
+    # An all-in 15% (the EU deal: "15% minus Column 1 Duty Rate") on the non-steel content:
+    # (15% - 2.9%) x 30,000 = 12.1% x 30,000 = 3,630.00, i.e. 15% x 30,000 less the base's
+    # share of it, 1,450.00 x 30,000 / 50,000 = 870.00: 4,500.00 - 870.00 = 3,630.00.
+    _steel_derivative(reciprocal="15%", reciprocal_kind="all_in")
+    result = ask("940620", value="50000.00", content_value="20000.00")
+    assert amounts(result) == {
+        "mfn": D("1450.00"),
+        "s232-steel-content": D("10000.00"),
+        "reciprocal": D("3630.00"),
+    }
+    assert result.duty.duty_amount == D("15080.00")
+
+
+def test_the_content_yield_needs_a_content_basis_duty_of_the_program() -> None:
+    # Where the program's duty is on the full value, or no duty of it applies, the measure is
+    # on the whole value: only `yields_to` takes it off whole.
+    make_duty("Free", products=["9406"])
+    make_duty("50%", kind="additional", program="s232-steel-content", products=["940690"])
+    make_duty(
+        "10%",
+        program="reciprocal",
+        kind="additional",
+        origin=ORIGIN,
+        yields_content_to=["s232-steel-content"],
+    )
+    full = ask("940690", value="1000.00", content_value="400.00")
+    # 50% x 1,000 = 500.00 and 10% x 1,000 = 100.00: the 232 duty here is on the value.
+    assert amounts(full) == {
+        "mfn": D("0.00"),
+        "s232-steel-content": D("500.00"),
+        "reciprocal": D("100.00"),
+    }
+    other = ask("940620", value="1000.00", content_value="400.00")
+    assert amounts(other) == {"mfn": D("0.00"), "reciprocal": D("100.00")}
+
+
+def test_without_a_shipment_a_duty_on_the_rest_of_the_value_is_not_added() -> None:
+    _steel_derivative()
+    result = effective_rate(importer=IMPORTER, origin=ORIGIN, hs="940620", on=ON)
+    # 2.9% only: the steel duty is on the steel, the reciprocal duty on the rest; neither is
+    # a percentage of the value, and the answer says so for each.
+    assert result.duty.total_rate == D("2.90")
+    assert result.duty.additional_rate == D("0.00")
+    assert not result.duty.complete
+    assert codes(result) == {WarningCode.CONTENT_BASIS, WarningCode.VALUE_LESS_CONTENT}
+    rest = next(w for w in result.duty.warnings if w.code == WarningCode.VALUE_LESS_CONTENT)
+    assert "10.00%" in rest.detail
+    reciprocal = next(c for c in result.duty.components if c.program == "reciprocal")
+    assert (reciprocal.applied_rate, reciprocal.charged_on) == (D("10.00"), "value_less_content")
+
+
+def test_two_contents_leave_the_rest_of_the_value_unknown_too() -> None:
+    # Steel and aluminium content duties on one article: value - content_value is not the
+    # rest of the value of either, so the reciprocal duty is not priced either.
+    _steel_derivative()
+    make_duty("50%", kind="additional", program="s232-aluminum-content", basis="content")
+    result = ask("940620", value="50000.00", content_value="20000.00")
+    assert amounts(result) == {
+        "mfn": D("1450.00"),
+        "s232-steel-content": None,
+        "s232-aluminum-content": None,
+        "reciprocal": None,
+    }
+    assert codes(result) == {WarningCode.CONTENT_VALUE_AMBIGUOUS}
+
+
 def test_a_usmca_claim_removes_the_border_duty() -> None:
     # Mexico-like origin: MFN 2.5%, USMCA (S) free, the 25% border duty waived by S and S+.
     make_duty("2.5%", products=["8708"])

@@ -161,6 +161,25 @@ def test_every_line_of_an_entry_equals_its_single_lookup(client: CheckedClient) 
         assert answered["answer"] == single.json(), line["ref"]
 
 
+def test_an_entry_charges_a_content_yield_as_the_single_lookup_does(
+    client: CheckedClient,
+) -> None:
+    # A duty that gives way to the steel duty on the steel content only: the batch reads
+    # `yields_content_to` in its own query, and must answer as the single lookup.
+    make_duty("10%", program="rest", kind="additional", origin=ORIGIN, yields_content_to=["steel"])
+    line = {"ref": "s", "hs": "732690", "value": "10000.00", "content_value": "4000.00"}
+    body = post(client, {"date": DATE, "lines": with_defaults([line])}).json()
+    answer = body["lines"][0]["answer"]
+    # Steel 50% x 4,000 = 2,000.00; the other duty 10% x (10,000 - 4,000) = 600.00.
+    assert [(c["program"], c["charged_on"], c["duty_amount"]) for c in answer["components"]] == [
+        ("mfn", "value", "0.00"),
+        ("steel", "content", "2000.00"),
+        ("rest", "value_less_content", "600.00"),
+    ]
+    single = effective(client, hs="732690", value="10000.00", content_value="4000.00")
+    assert answer == single.json()
+
+
 def test_entry_totals_sum_the_lines(client: CheckedClient) -> None:
     body = post(client, {"date": DATE, "lines": with_defaults(entry_lines())}).json()
     amounts = [line["answer"]["duty_amount"] for line in body["lines"]]

@@ -33,6 +33,7 @@ HTS_LINES = [
     "9403200011",  # metal ironing boards: on both the steel and the aluminium derivative lists
     "9503000073",  # toys: duty-free, with the Mexican border duty
     "6109100012",  # cotton T-shirts: 16.5%, free under USMCA and the Korea agreement
+    "7419200010",  # brass plumbing goods: Section 232 copper on its copper content
 ]
 EFFECTIVE = "/api/v1/rates/effective/"
 BATCH = "/api/v1/rates/effective/batch/"
@@ -141,6 +142,90 @@ def test_a_section_232_steel_derivative_pays_on_its_steel_content() -> None:
         "us-s232-aluminum": None,
     }
     assert {w.code for w in furniture.duty.warnings} == {WarningCode.CONTENT_VALUE_AMBIGUOUS}
+
+
+def test_from_2025_06_04_the_reciprocal_duty_is_on_the_non_steel_value() -> None:
+    # The same modular steel buildings (HTS 9406.20.00.00, line 31049, General "2.9%"), of
+    # Germany, $50,000.00 of which $20,000.00 is steel. The proclamation of 2025-06-03
+    # (Adjusting Imports of Aluminum and Steel), clause 1: 50% from 12:01 a.m. EDT 2025-06-04;
+    # clause 6: "the non-aluminum, non-steel content of all aluminum and steel articles and
+    # derivative articles shall be subject to tariffs pursuant to Executive Order 14257 ...
+    # and any other applicable tariffs". Chapter 99 U.S. note 2(v)(vii) to subchapter III
+    # (chapter99_2026_rev_6_notes.txt lines 12854-12857): the reciprocal headings "shall not
+    # apply to the declared value of the steel content of the derivative iron or steel
+    # products provided for in headings 9903.81.89, 9903.81.90, 9903.81.91 ... but such
+    # additional duties shall apply to the non-steel content". Non-steel value: $50,000.00 -
+    # $20,000.00 = $30,000.00.
+    july = dt.date(2025, 7, 1)
+    result = ask("DE", "9406200000", july, value="50000.00", content_value="20000.00")
+    # MFN 2.9% x 50,000 = 1,450.00. Steel (heading 9903.81.91, "a duty of 50% upon the value
+    # of the steel content"): 50% x 20,000 = 10,000.00. Reciprocal: before the EU deal, the
+    # 10% of heading 9903.01.25 (EO 14257 as modified 2025-04-09): 10% x 30,000 = 3,000.00,
+    # not 10% x 50,000 = 5,000.00. Total 14,450.00; AVE 14,450 / 50,000 x 100 = 28.90.
+    assert amounts(result) == {
+        "us-mfn": D("1450.00"),
+        "us-s232-steel-content": D("10000.00"),
+        "us-ieepa-reciprocal": D("3000.00"),
+    }
+    assert result.duty.duty_amount == D("14450.00")
+    assert result.duty.ad_valorem_equivalent == D("28.90")
+    assert result.duty.complete
+    assert component(result, "us-ieepa-reciprocal").charged_on == "value_less_content"
+
+    # On 2025-09-15 the EU deal: EO 14326, Annex I, "European Union: Goods with Column 1 Duty
+    # Rate < 15%: 15% minus Column 1 Duty Rate" (heading 9903.02.20), charged on the same
+    # non-steel value: (15% - 2.9%) x 30,000 = 12.1% x 30,000 = 3,630.00 (not 12.1% x 50,000 =
+    # 6,050.00). Total 1,450.00 + 10,000.00 + 3,630.00 = 15,080.00; AVE 30.16.
+    september = ask("DE", "9406200000", SEPT, value="50000.00", content_value="20000.00")
+    assert amounts(september) == {
+        "us-mfn": D("1450.00"),
+        "us-s232-steel-content": D("10000.00"),
+        "us-ieepa-reciprocal": D("3630.00"),
+    }
+    assert september.duty.duty_amount == D("15080.00")
+    assert september.duty.ad_valorem_equivalent == D("30.16")
+
+    # Without a shipment no percentage is right for the whole value: 2.9% is listed as the
+    # total, the steel duty and the reciprocal duty are listed, not added, and each is said.
+    rate_only = effective_rate(importer="US", origin="DE", hs="9406200000", on=SEPT)
+    assert rate_only.duty.total_rate == D("2.90")
+    assert not rate_only.duty.complete
+    assert {w.code for w in rate_only.duty.warnings} == {
+        WarningCode.CONTENT_BASIS,
+        WarningCode.VALUE_LESS_CONTENT,
+    }
+    # Without the steel's value, neither the steel duty nor the reciprocal one is guessed.
+    unknown = ask("DE", "9406200000", SEPT, value="50000.00")
+    assert amounts(unknown)["us-ieepa-reciprocal"] is None
+    assert unknown.duty.duty_amount is None
+
+
+def test_copper_content_pays_copper_and_the_rest_pays_the_border_duty() -> None:
+    # HTS 7419.20.00.10 (2026 edition line 23453), brass plumbing goods: General "Free"
+    # (7419.20.00, line 23452). Copper proclamation of 2025-07-30, clause 4: "The non-copper
+    # content of all copper articles subject to this proclamation shall be subject to
+    # tariffs pursuant to Executive Order 14257 ... and any other applicable duties,
+    # including those imposed by Executive Order 14193 ... (Northern Border)"; "The
+    # additional duties described in clauses 1 through 3 ... shall apply only to the copper
+    # content". Heading 9903.78.01 (line 34175): "a duty of 50% upon the value of the copper
+    # content". A Canadian good, not claimed under USMCA, $10,000.00 of which $6,000.00 is
+    # copper, on 2025-09-15: the Canada duty of heading 9903.01.10 is 35% from 2025-08-01
+    # (EO of 2025-07-31), and Canada pays no reciprocal duty (heading 9903.01.26).
+    result = ask("CA", "7419200010", SEPT, value="10000.00", content_value="6000.00")
+    # Free; copper 50% x 6,000 = 3,000.00; border duty 35% x (10,000 - 6,000) = 1,400.00.
+    # Total 4,400.00; AVE 44.00.
+    assert amounts(result) == {
+        "us-mfn": D("0.00"),
+        "us-s232-copper": D("3000.00"),
+        "us-ieepa-fentanyl": D("1400.00"),
+    }
+    assert result.duty.duty_amount == D("4400.00")
+    assert result.duty.ad_valorem_equivalent == D("44.00")
+    # Claiming USMCA (S) waives the border duty (heading 9903.01.14), not the copper duty.
+    claimed = ask(
+        "CA", "7419200010", SEPT, claims=("S",), value="10000.00", content_value="6000.00"
+    )
+    assert claimed.duty.duty_amount == D("3000.00")
 
 
 def test_a_usmca_claim_removes_the_mexican_border_duty() -> None:

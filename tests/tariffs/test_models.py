@@ -29,6 +29,7 @@ def test_a_claim_is_stored_in_upper_case() -> None:
     assert (m.claim, m.waived_by) == ("S+", ["S", "S+"])
     assert m.basis == MeasureBasis.VALUE
     assert m.yields_to == []
+    assert m.yields_content_to == []
 
 
 @pytest.mark.parametrize(
@@ -41,6 +42,9 @@ def test_a_claim_is_stored_in_upper_case() -> None:
         ("yields_to", ["Not A Slug"]),
         ("yields_to", ["p"]),  # its own program (the factory's default)
         ("basis", "weight"),
+        ("yields_content_to", "steel"),
+        ("yields_content_to", ["Not A Slug"]),
+        ("yields_content_to", ["p"]),  # its own program
     ],
 )
 def test_measure_clean_refuses(field: str, value: object) -> None:
@@ -49,6 +53,29 @@ def test_measure_clean_refuses(field: str, value: object) -> None:
     with pytest.raises(ValidationError) as error:
         m.full_clean()
     assert field in error.value.message_dict
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        # Yielding entirely and on the content only to one program: which would apply?
+        ({"yields_to": ["steel"]}, "yields to entirely"),
+        # A base rate, or a duty on a content, has no "rest of the value" to be charged on.
+        ({"kind": "base"}, "whole value"),
+        ({"basis": "content"}, "charged on its content"),
+    ],
+)
+def test_yielding_on_the_content_only_is_refused_where_it_means_nothing(
+    changes: dict[str, object], message: str
+) -> None:
+    m = measure()
+    m.yields_content_to = ["steel"]
+    m.full_clean()
+    for name, value in changes.items():
+        setattr(m, name, value)
+    with pytest.raises(ValidationError) as error:
+        m.full_clean()
+    assert message in " ".join(error.value.message_dict["yields_content_to"])
 
 
 def test_specific_parts_go_together_in_clean() -> None:
