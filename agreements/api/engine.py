@@ -388,10 +388,15 @@ class ShipmentAnswerSerializer(serializers.Serializer[Any]):
         "rounded amounts; null without a shipment or when a part cannot be priced (see "
         "`warnings`; `complete` is then false)."
     )
-    ad_valorem_equivalent = rate_field(
-        "duty_amount / value x 100, rounded half-up to two places: the whole duty, specific "
-        "parts included, as a percentage; null without both.",
+    # Not a rate_field: a specific duty on a tiny value is a vast percentage (15 digits of
+    # duty over a value of 0.01 is 10^19 %), and the answer must fit what it declares.
+    ad_valorem_equivalent = serializers.DecimalField(
+        max_digits=21,
+        decimal_places=2,
+        coerce_to_string=True,
         allow_null=True,
+        help_text="duty_amount / value x 100, rounded half-up to two places: the whole duty, "
+        "specific parts included, as a percentage; null without both.",
     )
 
 

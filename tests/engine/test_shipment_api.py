@@ -461,6 +461,21 @@ def test_a_bloc_origin_and_the_lines_own_origin_are_respected(client: CheckedCli
     assert programs == [["bloc-duty", "mfn", "reciprocal"], ["border", "mfn"]]
 
 
+def test_a_vast_equivalent_on_a_tiny_value_is_answered_as_declared(
+    client: CheckedClient,
+) -> None:
+    # Found by the property test below: a cent of milk powder by the million kilograms.
+    # $1.104/kg x 1,000,000 kg = $1,104,000.00 plus 14.9% of $0.01 (0.00149, rounded to
+    # $0.00): $1,104,000.00 on $0.01 is 11,040,000,000%, more digits than a rate has. The
+    # checked client validates both answers against the committed schema.
+    params = {"hs": "040229", "value": "0.01", "quantity": "1000000", "unit": "kg"}
+    single = effective(client, **params).json()
+    assert single["duty_amount"] == "1104000.00"
+    assert single["ad_valorem_equivalent"] == "11040000000.00"
+    body = post(client, {"date": DATE, "lines": with_defaults([{"ref": "a", **params}])}).json()
+    assert body["lines"][0]["answer"]["ad_valorem_equivalent"] == "11040000000.00"
+
+
 line_strategy = st.fixed_dictionaries(
     {
         "hs": st.sampled_from(["020110", "040229", "870899", "732690", "950300"]),
