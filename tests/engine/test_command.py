@@ -7,6 +7,8 @@ import io
 import pytest
 from django.core.management import CommandError, call_command
 
+from tests.engine.conftest import make_duty
+
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("world")]
 
 
@@ -35,9 +37,10 @@ def test_prints_each_applied_measure_and_the_totals() -> None:
 
 def test_an_unknown_base_is_printed_as_unknown() -> None:
     lines = run("XB", "XA", "1201", "--date", "2025-04-12")
-    assert lines[-1] == (
-        "Base unknown (no base rate recorded)  + additional 135.00  = total unknown"
-    )
+    total, warning = lines[-2:]
+    assert total == "Base unknown (no base rate recorded)  + additional 135.00  = total unknown"
+    # The answer's warnings follow the total, as the API gives them.
+    assert warning.startswith("Warning (base_unknown): No base (MFN or claimed preferential)")
 
 
 def test_the_announced_scenario_is_accepted() -> None:
@@ -60,3 +63,13 @@ def test_bad_arguments_are_command_errors_naming_them(args: tuple[str, ...], mes
     with pytest.raises(CommandError) as raised:
         run(*args)
     assert message in str(raised.value)
+
+
+def test_a_duty_on_a_content_is_shown_as_not_added_with_the_warning() -> None:
+    make_duty("50%", kind="additional", program="steel", basis="content", products=["950300"])
+    lines = run("XA", "XB", "950300", "--date", "2025-05-20")
+    steel = next(line for line in lines if "50.00 on content, not added" in line)
+    assert steel.split()[-1] == "2025-01-01.."
+    # The total is the same as without it (test_prints_each_applied_measure_and_the_totals).
+    assert "Base 0.00  + additional 30.00  = total 30.00" in lines
+    assert any(line.startswith("Warning (content_basis): ") for line in lines)

@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from agreements import engine
+from agreements.engine.results import ChargedOn
 from agreements.validators import clean_economy_code, clean_hs_code
 
 
@@ -63,7 +64,12 @@ class Command(BaseCommand):
         rows = [("Measure", "Instrument", "Kind", "Rate", "Adds", "Valid")]
         for c in result.duty.components:
             valid = f"{c.valid_from}..{c.valid_to or ''}"
-            rows.append((c.title, c.instrument, c.kind, str(c.rate), str(c.applied_rate), valid))
+            # A duty on a content, or on the value less it, is not added to the percentage
+            # (API.md rule 5): its column says what it is charged on instead.
+            adds = str(c.applied_rate)
+            if c.kind != "base" and c.charged_on != ChargedOn.VALUE:
+                adds = f"{adds} on {c.charged_on.replace('_', ' ')}, not added"
+            rows.append((c.title, c.instrument, c.kind, str(c.rate), adds, valid))
         widths = [min(60, max(len(row[i]) for row in rows)) for i in range(len(rows[0]))]
         for index, row in enumerate(rows):
             cells = [cell[: widths[i]].ljust(widths[i]) for i, cell in enumerate(row)]
@@ -77,3 +83,5 @@ class Command(BaseCommand):
             f"+ additional {duty.additional_rate}  "
             f"= total {duty.total_rate if duty.total_rate is not None else 'unknown'}"
         )
+        for notice in (*result.warnings, *duty.warnings):
+            self.stdout.write(f"Warning ({notice.code}): {notice.detail}")
