@@ -7,7 +7,7 @@ PY     := $(VENV)/bin/python
 PORT   ?= 8000
 SCHEMA := docs/openapi.yaml
 
-.PHONY: run serve test chromium screenshots fuzz lint format schema schema-check schema-lint \
+.PHONY: run serve test replica-test chromium screenshots fuzz lint format schema schema-check schema-lint \
 	python-client-check frontend-check install seed superuser clean
 
 # Reinstall only when the dependency list changes.
@@ -39,6 +39,12 @@ serve: install
 
 test: install chromium
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The read replica tests (tests/test_read_replicas.py) against a real streaming replica: a
+# throwaway PostgreSQL primary and a replica of it made by pg_basebackup, torn down after
+# (scripts/with_replica.sh). `make test` skips them.
+replica-test: install
+	scripts/with_replica.sh $(PY) -m pytest -m replica tests/test_read_replicas.py $(PYTEST_ARGS)
 
 # The browser tests (tests/browser) drive the system's Chromium. As root it is installed
 # from Debian; otherwise they are skipped with this reason (with CI=true a missing browser

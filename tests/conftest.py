@@ -20,6 +20,17 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             # Requested ahead of the test's own fixtures, so the seed is committed before
             # pytest-django opens the test's transaction, and never inside it.
             item.fixturenames.insert(0, "real_data")
+    # The read replica tests need a real streaming replica, which `make replica-test` starts
+    # (scripts/with_replica.sh) and a plain run has not.
+    from tradeapi.db.replicas import replica_aliases
+
+    if not replica_aliases():
+        no_replica = pytest.mark.skip(
+            reason="needs a streaming replica (DATABASE_REPLICA_URLS): make replica-test"
+        )
+        for item in items:
+            if "replica" in item.keywords:
+                item.add_marker(no_replica)
     # PostgreSQL-only features (exclusion constraints, EXPLAIN plans) do not exist on SQLite;
     # CI runs the suite on both, so each such test runs exactly once there.
     if connection.vendor == "postgresql":

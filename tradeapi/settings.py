@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from corsheaders.defaults import default_headers
@@ -75,6 +76,9 @@ MIDDLEWARE = [
     # Before anything that can answer, so every answer (errors too) carries CORS headers.
     "corsheaders.middleware.CorsMiddleware",
     "tradeapi.middleware.RequestBodyLimitMiddleware",
+    # Reads on a replica when DATABASE_REPLICA_URLS lists any (tradeapi.db), with a request
+    # answered again from the primary when its replica fails: so before the outage 503s.
+    "tradeapi.db.middleware.ReplicaReadsMiddleware",
     # Database outages in views outside DRF (the admin) answer 503 like the API's.
     "tradeapi.middleware.DatabaseOutageMiddleware",
     "tradeapi.api.conditional.ETagMiddleware",
@@ -135,45 +139,78 @@ TEMPLATES = [
     },
 ]
 
+
 # SQLite is the embedded default so a fresh clone runs with nothing else installed;
 # PostgreSQL (DATABASE_URL=postgres://...) is what production and CI use.
-DATABASES = {
-    "default": dj_database_url.parse(
-        env_str("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
-        # Persistent connections: opening one per request costs more than a rate lookup.
-        conn_max_age=env_int("DB_CONN_MAX_AGE", 60),
-        conn_health_checks=True,
+def database(url: str) -> dict[str, Any]:
+    """One DATABASES entry from a URL, with the connection options this service needs."""
+    db: dict[str, Any] = dict(
+        dj_database_url.parse(
+            url,
+            # Persistent connections: opening one per request costs more than a rate lookup.
+            conn_max_age=env_int("DB_CONN_MAX_AGE", 60),
+            conn_health_checks=True,
+        )
     )
-}
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # A slow query must fail rather than pin a worker; the values are milliseconds. Waiting
-    # for a lock (a migration's ALTER TABLE, a long write holding a row) gets a much shorter
-    # leash than running: otherwise one held lock queues every request behind it until each
-    # hits the statement timeout, and all workers stall together. Both answer 503.
-    # Parallel query is off by default: the API's queries run in a millisecond or less, and
-    # launching workers cost a lookup 13 ms (measured on the loaded HTS: 21.7 ms a lookup
-    # with PostgreSQL's default of 2 workers, 6.9 ms without), while concurrent requests
-    # already keep the cores busy.
-    # The rate engine runs its queries on a server-binding cursor (agreements.engine.queries)
-    # so PostgreSQL can keep their plans; Django turns psycopg's prepared statements off
-    # unless asked. Prepared after 5 runs on a connection, they took a lookup's two main
-    # queries from 1.6 and 2.0 ms to 0.7 and 0.6 ms on the loaded HTS (planning was most of
-    # it). The ORM's own queries bind client-side and are never prepared.
-    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = env_int(
-        "DB_PREPARE_THRESHOLD", 5
-    )
-    DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
-        f"-c statement_timeout={env_int('DB_STATEMENT_TIMEOUT_MS', 15000)} "
-        f"-c lock_timeout={env_int('DB_LOCK_TIMEOUT_MS', 2000)} "
-        f"-c max_parallel_workers_per_gather={env_int('DB_PARALLEL_WORKERS', 0)}"
-    )
-elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # SQLite has no row locks: IMMEDIATE takes the write lock when a transaction begins, so
-    # a read-check-write (If-Match) cannot interleave with another writer; the timeout makes
-    # a second writer wait for the lock instead of failing at once.
-    DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"transaction_mode": "IMMEDIATE", "timeout": 20}
-    )
+    if db["ENGINE"] == "django.db.backends.postgresql":
+        # A slow query must fail rather than pin a worker; the values are milliseconds. Waiting
+        # for a lock (a migration's ALTER TABLE, a long write holding a row) gets a much shorter
+        # leash than running: otherwise one held lock queues every request behind it until each
+        # hits the statement timeout, and all workers stall together. Both answer 503.
+        # Parallel query is off by default: the API's queries run in a millisecond or less, and
+        # launching workers cost a lookup 13 ms (measured on the loaded HTS: 21.7 ms a lookup
+        # with PostgreSQL's default of 2 workers, 6.9 ms without), while concurrent requests
+        # already keep the cores busy.
+        # The rate engine runs its queries on a server-binding cursor (agreements.engine.queries)
+        # so PostgreSQL can keep their plans; Django turns psycopg's prepared statements off
+        # unless asked. Prepared after 5 runs on a connection, they took a lookup's two main
+        # queries from 1.6 and 2.0 ms to 0.7 and 0.6 ms on the loaded HTS (planning was most of
+        # it). The ORM's own queries bind client-side and are never prepared.
+        db.setdefault("OPTIONS", {})["prepare_threshold"] = env_int("DB_PREPARE_THRESHOLD", 5)
+        db["OPTIONS"]["options"] = (
+            f"-c statement_timeout={env_int('DB_STATEMENT_TIMEOUT_MS', 15000)} "
+            f"-c lock_timeout={env_int('DB_LOCK_TIMEOUT_MS', 2000)} "
+            f"-c max_parallel_workers_per_gather={env_int('DB_PARALLEL_WORKERS', 0)}"
+        )
+    elif db["ENGINE"] == "django.db.backends.sqlite3":
+        # SQLite has no row locks: IMMEDIATE takes the write lock when a transaction begins, so
+        # a read-check-write (If-Match) cannot interleave with another writer; the timeout makes
+        # a second writer wait for the lock instead of failing at once.
+        db.setdefault("OPTIONS", {}).update({"transaction_mode": "IMMEDIATE", "timeout": 20})
+    return db
+
+
+DATABASES = {"default": database(env_str("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"))}
+
+# Read replicas (tradeapi.db): PostgreSQL streaming replicas of the default database, which
+# serve the API's reads (tradeapi.db.routers). Comma-separated URLs, one per replica; each
+# becomes the alias replica_1, replica_2, ... Writes, migrations, sessions, accounts and a
+# client's reads right after its own writes stay on the primary.
+for number, url in enumerate(env_list("DATABASE_REPLICA_URLS", []), start=1):
+    replica = database(url)
+    if replica["ENGINE"] != "django.db.backends.postgresql" or (
+        DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql"
+    ):
+        raise ImproperlyConfigured(
+            "DATABASE_REPLICA_URLS needs PostgreSQL streaming replicas of a PostgreSQL "
+            "DATABASE_URL (postgres://...)."
+        )
+    # A replica that does not answer must cost a request little: after this many seconds it
+    # is skipped (for REPLICA_RETRY_SECONDS) and the primary answers.
+    replica["OPTIONS"]["connect_timeout"] = env_int("REPLICA_CONNECT_TIMEOUT_SECONDS", 2)
+    # Tests: the replica has the primary's test database by replication, so the test runner
+    # neither creates nor flushes one on it (Django points it at the primary's test name).
+    replica["TEST"] = {"MIRROR": "default"}
+    DATABASES[f"replica_{number}"] = replica
+DATABASE_ROUTERS = ["tradeapi.db.routers.ReplicaRouter"]
+# A replica further behind the primary than this is skipped until it catches up (measured by
+# comparing its replayed WAL position with the primary's, not by replay timestamps, which
+# grow while the primary is idle).
+REPLICA_MAX_LAG_SECONDS = env_int("REPLICA_MAX_LAG_SECONDS", 5)
+# How often each worker process measures each replica's health and lag.
+REPLICA_CHECK_SECONDS = env_int("REPLICA_CHECK_SECONDS", 1)
+# A replica that failed (refused or dropped a connection) is left alone this long.
+REPLICA_RETRY_SECONDS = env_int("REPLICA_RETRY_SECONDS", 5)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -133,6 +133,9 @@ class ChangesView(APIView):
     """
 
     query_serializer_class = ChangesQuerySerializer
+    # Read on the primary, never a replica (tradeapi.db): which changes may be served is
+    # decided from the primary's running transactions, which a replica's rows may lag.
+    reads_primary = True
 
     @extend_schema(
         operation_id="listChanges",

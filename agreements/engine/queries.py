@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 import psycopg
-from django.db import connection
+from django.db import connection, connections, router
 
 from agreements.models import (
     Agreement,
@@ -221,6 +221,9 @@ def refresh_statistics() -> None:
 
 
 def fetch(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
+    # Where the ORM reads the data from (a replica, when the router picks one), so a lookup
+    # and the data version its answer is cached under come from the same database.
+    connection = connections[router.db_for_read(Rate)]
     if connection.vendor != "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(sql, params)

@@ -33,7 +33,7 @@ from typing import Any, cast
 
 from django.conf import settings
 from django.core.cache import caches
-from django.db import connection
+from django.db import connections
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
@@ -41,6 +41,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from tradeapi.api.conditional import etag_of
+from tradeapi.db.replicas import read_alias
 
 logger = logging.getLogger(__name__)
 
@@ -68,6 +69,9 @@ VERSION_QUERY = {
 
 def read_data_version() -> str:
     """The current data version: a token that changes with every committed data write."""
+    # From the database the request's answer is read from (a replica, tradeapi.db): a
+    # replica's version describes the replica's data, behind the primary's or not.
+    connection = connections[read_alias()]
     with connection.cursor() as cursor:
         cursor.execute(VERSION_QUERY.get(connection.vendor, VERSION_QUERY["sqlite"]))
         row = cursor.fetchone()
