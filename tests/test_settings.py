@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -23,7 +24,7 @@ def run_python(
     """Run `python *args` in the project, with only `env` on top of a base environment
     stripped of every setting these tests vary."""
     varied = {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS"} | (
-        set() if keep_database else {"DATABASE_URL"}
+        set() if keep_database else {"DATABASE_URL", "DATABASE_REPLICA_URLS"}
     )
     base = {
         key: value
@@ -59,6 +60,45 @@ def test_database_url_selects_postgresql() -> None:
     result = run_settings(DATABASE_URL="postgres://someone@db.example:5433/trade")
     assert result.returncode == 0, result.stderr
     assert '"django.db.backends.postgresql", "trade"' in result.stdout
+
+
+def test_replica_urls_add_replicas_configured_like_the_primary() -> None:
+    probe = (
+        "import django, json; from django.conf import settings; django.setup(); "
+        "dbs = settings.DATABASES; "
+        "print(json.dumps({a: [d['HOST'], d['PORT'], d['NAME'], d['OPTIONS'], d.get('TEST')] "
+        "for a, d in dbs.items()}))"
+    )
+    result = run_python(
+        ["-c", probe],
+        {
+            "DATABASE_URL": "postgres://app@primary.example:5432/trade",
+            "DATABASE_REPLICA_URLS": "postgres://app@replica-a.example:5432/trade, "
+            "postgres://app@replica-b.example:6432/trade",
+        },
+    )
+    assert result.returncode == 0, result.stderr
+    found = json.loads(result.stdout)
+    assert list(found) == ["default", "replica_1", "replica_2"]
+    primary_options = found["default"][3]
+    assert "statement_timeout" in primary_options["options"]
+    for alias, host, port in (
+        ("replica_1", "replica-a.example", 5432),
+        ("replica_2", "replica-b.example", 6432),
+    ):
+        replica_host, replica_port, name, options, test = found[alias]
+        assert (replica_host, replica_port, name) == (host, port, "trade")
+        # The primary's timeouts and prepared statements, and a short connection timeout.
+        assert options == {**primary_options, "connect_timeout": 2}
+        # The test runner gives it the primary's test database (by replication) and never
+        # creates or flushes one on it.
+        assert test["MIRROR"] == "default"
+
+
+def test_replicas_need_postgresql() -> None:
+    result = run_settings(DATABASE_REPLICA_URLS="sqlite:///elsewhere.sqlite3")
+    assert result.returncode != 0
+    assert "DATABASE_REPLICA_URLS needs PostgreSQL streaming replicas" in result.stderr
 
 
 @pytest.mark.parametrize(

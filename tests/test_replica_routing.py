@@ -1,0 +1,68 @@
+"""The read replica rules that need no replica: WAL positions, lag, and a service without
+replicas (tests/test_read_replicas.py tries them against a real one)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.db import connections
+
+from agreements.models import Rate
+from tradeapi.db import replicas
+from tradeapi.db.routers import ReplicaRouter
+
+
+@pytest.fixture(autouse=True)
+def _no_samples() -> Iterator[None]:
+    replicas.reset()
+    yield
+    replicas.reset()
+
+
+def test_wal_positions_compare_as_positions() -> None:
+    # The high word first: 1/0 is past FFFFFFFF within 0/.
+    assert replicas.lsn("0/FFFFFFFF") < replicas.lsn("1/0") < replicas.lsn("1/10")
+    assert replicas.lsn("16/B374D848") == (0x16 << 32) | 0xB374D848
+
+
+def test_a_replica_that_replayed_the_latest_sample_does_not_lag(settings: Any) -> None:
+    replicas._samples.extend([(100.0, 500), (101.0, 500)])
+    # The primary idle at 500: a replica at 500 is current however old its last replay is.
+    assert replicas.lag_seconds(500, now=160.0) == 0.0
+
+
+def test_a_replica_is_as_stale_as_the_newest_sample_it_has_replayed() -> None:
+    replicas._samples.extend([(100.0, 500), (101.0, 700), (102.0, 900)])
+    assert replicas.lag_seconds(750, now=102.5) == pytest.approx(1.5)
+    assert replicas.lag_seconds(500, now=102.5) == pytest.approx(2.5)
+    # Behind every sample kept (older ones were dropped past the bound): too far behind.
+    assert replicas.lag_seconds(400, now=102.5) == math.inf
+
+
+def test_without_replicas_everything_reads_and_writes_the_primary(rf: Any) -> None:
+    router = ReplicaRouter()
+    state = replicas.Reads(rf.get("/api/v1/rates/"), replicas_allowed=True)
+    token = replicas.begin(state)
+    try:
+        assert router.db_for_read(Rate) == "default"
+        assert router.db_for_write(Rate) == "default"
+    finally:
+        replicas.end(token)
+    assert router.allow_migrate("default", "agreements") is True
+    assert router.allow_migrate("replica_1", "agreements") is False
+    assert list(connections) == ["default"]
+
+
+def test_a_write_pins_the_rest_of_the_request_to_the_primary(rf: Any) -> None:
+    state = replicas.Reads(rf.get("/api/v1/rates/"), replicas_allowed=True)
+    token = replicas.begin(state)
+    try:
+        ReplicaRouter().db_for_write(Rate)
+    finally:
+        replicas.end(token)
+    assert state.pinned
+    assert state.wrote
+    assert replicas.current() is None
