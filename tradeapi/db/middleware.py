@@ -7,6 +7,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
 
 from tradeapi.db import replicas
@@ -19,8 +20,9 @@ class ReplicaReadsMiddleware:
     """Opens the request's routing state; after a write, records the client's position.
 
     Before DatabaseOutageMiddleware, so that a replica's failure, which that middleware and
-    the API's error handler turn into a 503, reaches this one as the 503: if the replica is
-    then found down, the request (a safe one: nothing was written) runs again on the primary.
+    the API's error handler turn into a 503, reaches this one as the 503: the request (a safe
+    one: nothing was written) runs again on the primary, and the replica, if it no longer
+    answers, is marked down.
     """
 
     def __init__(self, get_response: Handler) -> None:
@@ -45,11 +47,14 @@ class ReplicaReadsMiddleware:
     def _respond(self, request: HttpRequest, state: replicas.Reads) -> HttpResponse:
         try:
             response = self.get_response(request)
-        except Exception:
+        except DatabaseError:
             if not _replica_failed(state):
                 raise
             return self._on_primary(request, state)
-        if response.status_code >= 500 and _replica_failed(state):
+        # 503 is how a database error is answered (tradeapi.api.errors); on a replica it can
+        # also be a query cancelled by replay (a conflict with recovery) on a replica that is
+        # fine. Either way the primary can answer this safe request.
+        if response.status_code == 503 and _replica_failed(state):
             return self._on_primary(request, state)
         return response
 
@@ -72,7 +77,8 @@ class ReplicaReadsMiddleware:
 
 
 def _replica_failed(state: replicas.Reads) -> bool:
-    """Whether the request read from a replica that is now found down."""
+    """Whether the request read from a replica (which is marked down if it no longer answers)."""
     if state.alias is None or state.alias == replicas.PRIMARY or state.pinned:
         return False
-    return not replicas.health(state.alias).probe()
+    replicas.health(state.alias).probe()
+    return True
