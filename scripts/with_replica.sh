@@ -95,6 +95,5 @@ if command -v redis-server >/dev/null 2>&1; then
   export REDIS_URL="redis://127.0.0.1:$redis_port/0"
 fi
 
-echo "Primary on port $primary_port, streaming replica on port $replica_port" \
-  "${REDIS_URL:+, Redis on $REDIS_URL}" >&2
+echo "Primary on port $primary_port, streaming replica on port $replica_port${REDIS_URL:+, Redis at $REDIS_URL}" >&2
 "$@"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -66,3 +67,30 @@ def test_a_write_pins_the_rest_of_the_request_to_the_primary(rf: Any) -> None:
     assert state.pinned
     assert state.wrote
     assert replicas.current() is None
+
+
+class FailingCache:
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def get(self, key: str) -> None:
+        self.calls += 1
+        raise ConnectionError("Redis is down")
+
+
+def test_a_cache_outage_sends_signed_in_clients_to_the_primary(
+    rf: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    failing = FailingCache()
+    monkeypatch.setattr(replicas, "_last_writes_shared", lambda: True)
+    monkeypatch.setattr(replicas, "caches", {replicas.LAST_WRITE_CACHE: failing})
+    request = rf.get("/api/v1/rates/")
+    request.user = SimpleNamespace(is_authenticated=True, pk=7)
+    # None: no replica is known to have this client's writes.
+    assert replicas._needed_position(request) is None
+    # And the cache is left alone for a while instead of costing every read its timeout.
+    assert replicas._needed_position(request) is None
+    assert failing.calls == 1
+    # Anonymous clients never wrote: any replica will do.
+    request.user = SimpleNamespace(is_authenticated=False)
+    assert replicas._needed_position(request) == 0

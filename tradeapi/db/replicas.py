@@ -167,14 +167,30 @@ def _needed_position(request: HttpRequest | None) -> int | None:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return 0
-    if not _last_writes_shared():
+    if not _last_writes_shared() or time.monotonic() < _cache_down_until:
         return None
     try:
         position = caches[LAST_WRITE_CACHE].get(_write_key(user.pk))
     except Exception as error:  # Any backend failure: only the primary is sure to be fresh.
-        logger.warning("Cannot read a client's last write (%r): reading from the primary", error)
+        _cache_failed(error)
         return None
     return 0 if position is None else int(position)
+
+
+# After the cache fails, signed-in clients read from the primary this long without asking
+# it again: an unreachable Redis would otherwise cost each of their reads its timeout.
+RETRY_CACHE_AFTER_SECONDS = 5.0
+_cache_down_until = 0.0
+
+
+def _cache_failed(error: Exception, seconds: float = RETRY_CACHE_AFTER_SECONDS) -> None:
+    global _cache_down_until
+    if time.monotonic() >= _cache_down_until:
+        logger.warning(
+            "Clients' last writes unavailable (%r): signed-in clients read from the primary",
+            error,
+        )
+    _cache_down_until = max(_cache_down_until, time.monotonic() + seconds)
 
 
 def remember_write(request: HttpRequest) -> None:
@@ -193,7 +209,9 @@ def remember_write(request: HttpRequest) -> None:
     try:
         caches[LAST_WRITE_CACHE].set(_write_key(user.pk), lsn(position), timeout=seconds)
     except Exception as error:
-        logger.warning("Cannot record a client's last write: %r", error)
+        # Unrecorded, this write must not be missed: signed-in clients read from the primary
+        # for as long as its record would have lasted.
+        _cache_failed(error, seconds)
 
 
 # The primary's WAL position over the last REPLICA_MAX_LAG_SECONDS, oldest first, as
@@ -315,5 +333,7 @@ def health(alias: str) -> Health:
 
 def reset() -> None:
     """Forget every replica's state and the primary's samples (tests; a restart does this)."""
+    global _cache_down_until
     _health.clear()
     _samples.clear()
+    _cache_down_until = 0.0
