@@ -50,7 +50,8 @@ teardown() {
   if [ "$status" != 0 ]; then
     for log in "$dir"/*.log; do [ -f "$log" ] && { echo "--- $log"; tail -n 20 "$log"; } >&2; done
   fi
-  rm -rf "$dir"
+  # A server's last log line can land while the directory is being removed: once more.
+  rm -rf "$dir" 2>/dev/null || { sleep 1; rm -rf "$dir"; }
   exit "$status"
 }
 trap teardown EXIT INT TERM
