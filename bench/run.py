@@ -59,7 +59,8 @@ def _serve(app: str, port: int, workers: int) -> subprocess.Popen[bytes]:
     while time.monotonic() < deadline:
         try:
             connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            connection.request("GET", "/")
+            # The health probe: "/" would render the home page, which needs collectstatic.
+            connection.request("GET", "/healthz")
             connection.getresponse().read()
             return process
         except OSError:
