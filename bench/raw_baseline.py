@@ -26,7 +26,7 @@ _CANDIDATE_COLUMNS = """
        m.id, m.title, m.legal_basis, m.instrument, m.program, m.kind, m.origin_id,
        e.kind AS origin_kind, a.slug, r.id, r.rate, r.valid_from, r.valid_to"""
 _CANDIDATE_TAIL = """
-       m.claim, m.yields_to, m.basis,
+       m.claim, m.yields_to, m.basis, m.yields_content_to,
        EXISTS (SELECT 1 FROM agreements_measure_excluded_products xp
                 WHERE xp.measure_id = m.id AND xp.product_id = ANY(%(prefixes)s)),
        EXISTS (SELECT 1 FROM agreements_measure_excluded_origins xo
@@ -114,6 +114,7 @@ def effective(importer: str, origin: str, hs: str, date: dt.date) -> dict[str, A
             claim,
             _yields,
             _basis,
+            _yields_content,
             excluded_product,
             excluded_origin,
         ) = row
@@ -145,6 +146,10 @@ def effective(importer: str, origin: str, hs: str, date: dt.date) -> dict[str, A
     chosen = [row for row in chosen if row[5] != "base" or row is claimed]
     components = []
     additional = Decimal(0)
+    # A measure that yields to a program on its content only is charged on the value less
+    # the content where that program's content-basis measure applies: not a percentage of the
+    # whole value either (API.md rule 5).
+    content_programs = {row[4] for row in chosen if row[16] == "content"}
     for row in chosen:
         mid, title, basis, instrument, program, kind, _o, _ok, slug, rid, rate, vf, vt = row[:13]
         if kind == "base":
@@ -155,7 +160,10 @@ def effective(importer: str, origin: str, hs: str, date: dt.date) -> dict[str, A
             applied = rate
         # A duty on one content's value (steel in a derivative) is not a percentage of the
         # whole value: it is shown, not added (API.md, `basis`).
-        if row[16] != "content":
+        on_part = row[16] == "content" or (
+            kind != "base" and bool(set(row[17] or ()) & content_programs)
+        )
+        if not on_part:
             additional += applied
         components.append(
             {
