@@ -36,15 +36,19 @@ validate_program = RegexValidator(
 )
 
 
-class ClaimField(StrictCharField):
-    """One program indicator, upper-cased; "none" is null in answers and null or "" in
-    writes (the model stores ""), so a client never has to tell the two apart."""
-
-    def run_validation(self, data: Any = empty) -> Any:
-        return super().run_validation("" if data is None else data)
+class ClaimCodeField(StrictCharField):
+    """One program indicator as typed, stored upper case."""
 
     def to_internal_value(self, data: Any) -> str:
         return normalize_claim(super().to_internal_value(data))
+
+
+class ClaimField(ClaimCodeField):
+    """A measure's claim: "none" is null in answers and null or "" in writes (the model
+    stores ""), so a client never has to tell the two apart."""
+
+    def run_validation(self, data: Any = empty) -> Any:
+        return super().run_validation("" if data is None else data)
 
     def to_representation(self, value: Any) -> str | None:  # type: ignore[override]
         return str(value) if value else None
@@ -63,7 +67,7 @@ class CodeListField(DistinctListField):
 
 def claim_list(help_text: str) -> CodeListField:
     return CodeListField(
-        child=ClaimField(max_length=6, validators=[validate_claim_input]),
+        child=ClaimCodeField(max_length=6, validators=[validate_claim_input]),
         required=False,
         help_text=help_text,
     )

@@ -274,7 +274,8 @@ class Measure(TimeStampedModel):
         has a period (agreements.models.yields)."""
         cycle = self.yield_cycle()
         if cycle is not None:
-            raise ValidationError({"yields_to": ValidationError(str(cycle), code="invalid")})
+            # No code: a form would replace the message of a code its field knows.
+            raise ValidationError({"yields_to": str(cycle)})
 
     def yield_cycle(self) -> YieldCycle | None:
         """The cycle this measure's `yields_to` would close, as it stands in memory. A
@@ -476,7 +477,8 @@ class Rate(TimeStampedModel):
         programs (agreements.models.yields)."""
         cycle = self.yield_cycle()
         if cycle is not None:
-            raise ValidationError({"valid_from": ValidationError(str(cycle), code="invalid")})
+            # No code: the admin's date field would replace it by its own "invalid" message.
+            raise ValidationError({"valid_from": str(cycle)})
 
     def yield_cycle(self) -> YieldCycle | None:
         """The cycle this period would close: its measure's `yields_to` (as it stands in

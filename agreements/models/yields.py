@@ -55,7 +55,7 @@ class YieldCycle:
     def __str__(self) -> str:
         path = " -> ".join([self.steps[0][0], *(to for _, _, to in self.steps)])
         who = "; ".join(
-            f"{measure} ({program}) yields to {to}" for program, measure, to in self.steps
+            f"measure {measure} of {program} yields to {to}" for program, measure, to in self.steps
         )
         return (
             f"On {self.day} programs would yield to each other in a cycle: {path} ({who}). "
