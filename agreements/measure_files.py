@@ -6,7 +6,9 @@ message naming the file and the record instead of leaving half a tariff behind: 
 keys, duplicate slugs or source keys, codes that are not HS codes, lists whose `# codes:`
 count disagrees with their lines, sources cited but not defined, overlapping in-force
 periods. What the database alone can tell (that an economy or an agreement exists) the
-service checks before its first write.
+service checks before its first write; that no programs yield to each other in a cycle,
+counting the measures already stored, it checks on what it wrote, before committing, and
+refuses the whole load.
 """
 
 from __future__ import annotations

@@ -29,6 +29,7 @@ from agreements.models import (
     Rate,
     Source,
 )
+from agreements.models.measures import importer_yield_cycle, lock_yields
 from agreements.models.products import level_for_code
 from agreements.tariffs import bulk
 
@@ -95,15 +96,35 @@ def round_delegates_replace(
     return created
 
 
+@transaction.atomic
+def measure_save(
+    *, measure: Measure, relations: Mapping[str, Iterable[Any]] | None = None
+) -> Measure:
+    """Save a measure that passed validation, with its many-to-many relations (each given
+    replaces the whole set), in one transaction.
+
+    The cycle check of `yields_to` runs again here, under the lock on the importer's row
+    (models.measures.lock_yields): a concurrent write may have committed the other half of
+    a cycle since the validation looked.
+    """
+    measure.validate_yields()
+    measure.save()
+    for name, values in (relations or {}).items():
+        getattr(measure, name).set(values)
+    return measure
+
+
 def rate_save(*, rate: Rate) -> Rate:
     """Save a rate period that passed validation, in its own transaction.
 
     On PostgreSQL an exclusion constraint refuses overlapping in-force periods even when a
     concurrent write slipped past Rate.clean(); that refusal becomes the same validation
-    error clean() gives, naming the period it collides with.
+    error clean() gives, naming the period it collides with. The cycle check of its
+    measure's `yields_to` runs again under the importer's lock, as for a measure.
     """
     try:
         with transaction.atomic():
+            rate.validate_yields()
             rate.save()
     except IntegrityError as error:
         diagnostics = getattr(error.__cause__, "diag", None)
@@ -270,6 +291,11 @@ def measures_sync(
     Written in bulk through the history library, so every change is audited; each measure
     whose scope changed gets a history record with its many-to-many sets, as a save would.
     """
+    # Locked first, in one order, so that two loads cannot deadlock on them; the cycle
+    # check below then sees every other write to these importers' yields.
+    importers = sorted({str(item.fields["importer_id"]) for item in measures})
+    for importer in importers:
+        lock_yields(importer)
     stored = {m.slug: m for m in Measure.objects.filter(slug__in=[item.slug for item in measures])}
     to_create: list[Measure] = []
     to_update: list[Measure] = []
@@ -317,6 +343,16 @@ def measures_sync(
     counts.add(Measure, "unchanged", len(measures) - len(created | updated | scope_only))
 
     _rates_sync(measures, ids, reason=reason, stamp=stamp, counts=counts)
+
+    # Checked on what was written, with the measures this load leaves alone: a cycle may
+    # run through both. Raising rolls the whole load back.
+    cycles = [
+        f"{importer}: {cycle}"
+        for importer in importers
+        if (cycle := importer_yield_cycle(importer))
+    ]
+    if cycles:
+        raise ValidationError({"measures": cycles})
 
 
 def _rates_sync(

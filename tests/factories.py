@@ -305,6 +305,11 @@ def measure(
     agreement: Agreement | None = None,
     sources: Sequence[Source] | None = (),
     note: str = "",
+    claim: str = "",
+    waived_by: Sequence[str] = (),
+    yields_to: Sequence[str] = (),
+    yields_content_to: Sequence[str] = (),
+    basis: str = "value",
 ) -> Measure:
     """A measure with its periods; economies and products it names are created if missing."""
     number = _number()
@@ -317,6 +322,11 @@ def measure(
         instrument=instrument or f"Test act {number}",
         program=program,
         kind=kind,
+        claim=claim,
+        waived_by=list(waived_by),
+        yields_to=list(yields_to),
+        yields_content_to=list(yields_content_to),
+        basis=basis,
         agreement=agreement,
         note=note,
     )

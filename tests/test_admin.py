@@ -185,6 +185,42 @@ def test_overlapping_periods_in_one_submission_are_a_form_error(admin_client: Cl
     assert not Measure.objects.filter(slug="test-admin-measure").exists()
 
 
+CYCLE = "programs would yield to each other in a cycle: xa-b -&gt; xa-a -&gt; xa-b"
+
+
+def test_a_yield_that_closes_a_cycle_is_a_form_error(admin_client: Client) -> None:
+    factories.measure("xa-a-measure", program="xa-a", yields_to=["xa-b"],
+                      rates=[("10", "2025-01-01", None)])  # fmt: skip
+    measure = factories.measure(
+        "xa-b-measure",
+        program="xa-b",
+        rates=[("5", "2025-02-01", None)],
+        sources=[Source.objects.order_by("pk")[0]],
+    )
+    data = form_data(admin_client.get(url(Measure, "change", measure.pk)))
+    response = admin_client.post(url(Measure, "change", measure.pk), {**data, "yields_to": "xa-a"})
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert list(errors) == ["yields_to"]
+    assert CYCLE in response.content.decode()
+    measure.refresh_from_db()
+    assert measure.yields_to == []
+
+
+def test_a_new_measure_whose_periods_close_a_cycle_is_a_form_error(admin_client: Client) -> None:
+    factories.measure("xa-a-measure", program="xa-a", yields_to=["xa-b"],
+                      rates=[("10", "2025-01-01", None)])  # fmt: skip
+    post = measure_post(**rate_row("rates-0", "10", "2025-03-01"))
+    response = admin_client.post(
+        url(Measure, "add"), {**post, "program": "xa-b", "yields_to": "xa-a"}
+    )
+    assert response.status_code == 200
+    (inline,) = response.context["inline_admin_formsets"]
+    assert list(inline.formset.errors[0]) == ["valid_from"]
+    assert CYCLE in response.content.decode()
+    assert not Measure.objects.filter(slug="test-admin-measure").exists()
+
+
 def test_a_period_overlapping_a_saved_one_is_a_form_error(admin_client: Client) -> None:
     measure = Measure.objects.get(slug=ORIGIN_MEASURE)
     existing = measure.rates.get()

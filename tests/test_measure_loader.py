@@ -310,6 +310,57 @@ def test_a_bad_claim_refuses_the_whole_load(tmp_path: Path, world: None) -> None
     assert not Measure.objects.filter(slug="xa-test-duty").exists()
 
 
+def period(start: str, end: str | None) -> dict[str, Any]:
+    return {"rate": "5.00", "valid_from": start, "valid_to": end, "status": "in_force", "note": ""}
+
+
+def yielding(slug: str, program: str, to: str, start: str, end: str | None) -> dict[str, Any]:
+    return measure_item(
+        slug=slug, program=program, yields_to=[to], basis="value", rates=[period(start, end)]
+    )
+
+
+def test_files_whose_programs_yield_in_a_cycle_are_refused_whole(
+    tmp_path: Path, world: None
+) -> None:
+    items = [
+        yielding("xa-one", "xa-one", "xa-two", "2025-01-01", None),
+        yielding("xa-two", "xa-two", "xa-one", "2025-03-01", "2025-04-01"),
+    ]
+    with pytest.raises(ValidationError) as refused:
+        load(tmp_path, items)
+    assert refused.value.message_dict == {
+        "measures": [
+            "XA: On 2025-03-01 programs would yield to each other in a cycle: xa-one -> "
+            "xa-two -> xa-one (measure xa-one of xa-one yields to xa-two; measure xa-two of "
+            "xa-two yields to xa-one). The rate engine could not tell which of them applies."
+        ]
+    }
+    assert not Measure.objects.exists()
+    assert not Rate.objects.exists()
+
+
+def test_a_cycle_through_a_measure_the_load_leaves_alone_is_refused(
+    tmp_path: Path, world: None
+) -> None:
+    load(tmp_path, [yielding("xa-one", "xa-one", "xa-two", "2025-01-01", None)])
+    third = yielding("xa-three", "xa-three", "xa-one", "2025-01-01", None)
+    with pytest.raises(ValidationError, match="xa-one -> xa-two -> xa-three -> xa-one"):
+        load(tmp_path, [yielding("xa-two", "xa-two", "xa-three", "2025-01-01", None), third])
+    assert list(Measure.objects.values_list("slug", flat=True)) == ["xa-one"]
+
+
+def test_programs_yielding_to_each_other_on_different_days_load(
+    tmp_path: Path, world: None
+) -> None:
+    # The shipped data's reversal: one order until a date, the other from it.
+    items = [
+        yielding("xa-one", "xa-one", "xa-two", "2025-01-01", "2025-06-04"),
+        yielding("xa-two", "xa-two", "xa-one", "2025-06-04", None),
+    ]
+    assert load(tmp_path, items).counts[Measure]["created"] == 2
+
+
 def test_retiring_deletes_with_an_audit_record(world: None) -> None:
     measure = Measure.objects.create(
         slug="xa-old",

@@ -28,6 +28,7 @@ from agreements.api.inputs import EconomyCodeField, HSCodeField
 from agreements.engine import units
 from agreements.engine.shipment import IMPORTER_CURRENCIES, Shipment, ShipmentError
 from agreements.models.choices import MeasureBasis
+from agreements.models.measures import CLAIM_INPUT_REGEX
 from tradeapi.api.caching import CachedReads
 from tradeapi.api.dates import DateField
 from tradeapi.api.parsers import CSVParser, CSVTable, JSONParser
@@ -39,9 +40,6 @@ from tradeapi.tokens.authentication import TokenAuthentication
 # Query parameters and answers.
 
 MAX_TIMELINE_DAYS = 366 * 50
-# As the models store claims (upper case), but accepting the case a client types. Anchored:
-# DRF's RegexField searches, so unanchored it took `0S` for a claim (and the schema said so).
-CLAIM_INPUT_REGEX = r"^[A-Za-z][A-Za-z0-9]{0,4}[+*]?\Z"
 MAX_CLAIMS = 20
 
 

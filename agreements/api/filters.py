@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from agreements.api.inputs import (
+    ClaimFormField,
     DateFormField,
     EconomyCodeFormField,
     EconomyCodesFormField,
@@ -207,6 +208,12 @@ class CommitmentFilterSet(filters.FilterSet):
         fields = ["agreement", "pledger", "kind"]
 
 
+class ClaimFilter(filters.CharFilter):
+    """A program indicator, case-insensitive; a malformed one is a 400."""
+
+    field_class = ClaimFormField
+
+
 class MeasureFilterSet(filters.FilterSet):
     importer = EconomyFilter(help_text="Code of the levying economy.")
     origin = EconomyFilter(help_text="Code of the origin named by the measure.")
@@ -217,10 +224,23 @@ class MeasureFilterSet(filters.FilterSet):
     active_on = DateFilter(
         method="filter_active_on", help_text="Measures with an in-force period on this date."
     )
+    claim = ClaimFilter(
+        help_text="Measures that apply only with this claim: a program indicator such as S, "
+        "KR or A+, case-insensitive, matched exactly (`S` does not match `S+`)."
+    )
 
     class Meta:
         model = Measure
-        fields = ["importer", "origin", "legal_basis", "program", "agreement", "hs", "active_on"]
+        fields = [
+            "importer",
+            "origin",
+            "legal_basis",
+            "program",
+            "agreement",
+            "hs",
+            "active_on",
+            "claim",
+        ]
 
     def filter_hs(self, queryset: QuerySet[Measure], name: str, value: str) -> Any:
         return queryset.filter(pk__in=Measure.objects.covering(value).values("pk"))

@@ -25,6 +25,7 @@ from rest_framework import serializers
 from rest_framework.request import Request
 
 from agreements.models import Agreement, Economy, Product, Source
+from agreements.models.measures import CLAIM_INPUT_REGEX, normalize_claim
 from agreements.validators import (
     normalize_economy_code,
     normalize_hs_code,
@@ -233,6 +234,27 @@ class HSCodeFormField(forms.CharField):
         return normalize_hs_code(value) if value else value
 
     default_validators = [validate_hs_code]
+
+
+class ClaimFormField(forms.CharField):
+    """A program indicator, case-insensitive (API.md), matched as stored: upper case."""
+
+    # The pattern as JSON Schema writes it: ECMA regexes have no \\Z.
+    openapi_schema: ClassVar[dict[str, Any]] = {
+        "maxLength": 6,
+        "pattern": CLAIM_INPUT_REGEX.removesuffix("\\Z") + "$",
+    }
+    default_validators = [
+        RegexValidator(CLAIM_INPUT_REGEX, "A claim is a program indicator, e.g. S, KR or A+.")
+    ]
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", 6)
+        super().__init__(**kwargs)
+
+    def to_python(self, value: Any) -> Any:
+        value = super().to_python(value)
+        return normalize_claim(value) if value else value
 
 
 class ProductFormField(KeyFormField):

@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import RegexValidator
 from rest_framework import serializers
+from rest_framework.fields import empty
 
 from agreements import services
 from agreements.api.inputs import (
@@ -16,7 +18,67 @@ from agreements.api.inputs import (
 )
 from agreements.models import Measure, Rate
 from agreements.models.choices import LegalBasis, MeasureKind
-from tradeapi.api.serializers import ModelValidatedSerializer, model_errors
+from agreements.models.measures import CLAIM_INPUT_REGEX, normalize_claim
+from agreements.validators import SLUG_REGEX
+from tradeapi.api.serializers import (
+    DistinctListField,
+    ModelValidatedSerializer,
+    StrictCharField,
+    model_errors,
+)
+
+CLAIM_MESSAGE = "A claim is a program indicator, e.g. S, KR or A+."
+validate_claim_input = RegexValidator(CLAIM_INPUT_REGEX, CLAIM_MESSAGE)
+# Anchored with \Z: `$` would let a trailing newline by.
+validate_program = RegexValidator(
+    SLUG_REGEX.removesuffix("$") + r"\Z",
+    "A program is a slug: lower-case letters and digits, words joined by hyphens.",
+)
+
+
+class ClaimCodeField(StrictCharField):
+    """One program indicator as typed, stored upper case."""
+
+    def to_internal_value(self, data: Any) -> str:
+        return normalize_claim(super().to_internal_value(data))
+
+
+class ClaimField(ClaimCodeField):
+    """A measure's claim: "none" is null in answers and null or "" in writes (the model
+    stores ""), so a client never has to tell the two apart."""
+
+    def run_validation(self, data: Any = empty) -> Any:
+        return super().run_validation("" if data is None else data)
+
+    def to_representation(self, value: Any) -> str | None:  # type: ignore[override]
+        return str(value) if value else None
+
+
+class CodeListField(DistinctListField):
+    """A measure's list of claims or programs. Beyond the list's own checks, the measure's
+    rules (Measure.clean: not its own program; `yields_content_to` not on a base rate; no
+    cycle of programs yielding to each other) answer `invalid` naming the list."""
+
+    default_error_messages = {
+        **DistinctListField.default_error_messages,
+        "invalid": "Not allowed for this measure.",
+    }
+
+
+def claim_list(help_text: str) -> CodeListField:
+    return CodeListField(
+        child=ClaimCodeField(max_length=6, validators=[validate_claim_input]),
+        required=False,
+        help_text=help_text,
+    )
+
+
+def program_list(help_text: str) -> CodeListField:
+    return CodeListField(
+        child=StrictCharField(max_length=120, validators=[validate_program]),
+        required=False,
+        help_text=help_text,
+    )
 
 
 class RateSummarySerializer(serializers.ModelSerializer):
@@ -46,6 +108,33 @@ class MeasureSerializer(ModelValidatedSerializer):
     agreement = AgreementRelatedField(
         required=False, allow_null=True, help_text="Slug of the agreement it implements."
     )
+    claim = ClaimField(
+        required=False,
+        allow_null=True,
+        allow_blank=True,
+        max_length=6,
+        validators=[validate_claim_input],
+        help_text="The preference a shipment must claim for the measure to apply: a program "
+        "indicator as the importer's tariff prints it in its Special column (US: `S` or `S+` "
+        "for USMCA, `KR`, `A+`), case-insensitive, answered upper case; null: applies without "
+        "a claim. A write of null or an empty string means no claim.",
+    )
+    waived_by = claim_list(
+        "Claims that switch the measure off, each once, case-insensitive (answered upper "
+        'case): `["S", "S+"]` for goods qualifying under USMCA. Empty: no claim does.'
+    )
+    yields_to = program_list(
+        "Programs this measure gives way to, each once: it does not apply where an applicable "
+        "measure of one of them applies to the same shipment. Not its own program; a write "
+        "that would make programs yield to each other in a cycle, on a day their measures "
+        "all have an in-force or announced period, is refused naming the cycle."
+    )
+    yields_content_to = program_list(
+        "Programs this measure gives way to on their content only, each once: where a "
+        "`content`-basis measure of one of them applies, this measure is charged on the value "
+        "less the content value. Not its own program, nor one in `yields_to`; only on an "
+        "`additional` or `all_in` measure on `basis: value`."
+    )
     sources = sources_field()
     rates = RateSummarySerializer(
         many=True, read_only=True, help_text="Its dated rate periods (written via rates/)."
@@ -66,11 +155,33 @@ class MeasureSerializer(ModelValidatedSerializer):
             "instrument",
             "program",
             "kind",
+            "claim",
+            "waived_by",
+            "yields_to",
+            "yields_content_to",
+            "basis",
             "agreement",
             "note",
             "sources",
             "rates",
         ]
+
+    def create(self, validated_data: dict[str, Any]) -> Measure:
+        return self._save(Measure(), validated_data)
+
+    def update(self, instance: Measure, validated_data: dict[str, Any]) -> Measure:
+        return self._save(instance, validated_data)
+
+    def _save(self, measure: Measure, attrs: dict[str, Any]) -> Measure:
+        many_to_many = {field.name for field in Measure._meta.many_to_many}
+        relations = {name: value for name, value in attrs.items() if name in many_to_many}
+        for name, value in attrs.items():
+            if name not in many_to_many:
+                setattr(measure, name, value)
+        try:
+            return services.measure_save(measure=measure, relations=relations)
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(model_errors(error)) from error
 
 
 class RateSerializer(ModelValidatedSerializer):

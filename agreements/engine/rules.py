@@ -396,8 +396,9 @@ def _applied(context: Context, on: dt.date, claims: frozenset[str]) -> list[Cand
             by_program[candidate.program] = candidate
 
     # Rule 4: a measure gives way where a measure of a program it yields to applies. That
-    # measure may itself yield (the yields_to graph has no cycles: writes refuse them), so
-    # whether a program stands is decided from the bottom up.
+    # measure may itself yield (the yields_to graph of one day has no cycles: writes refuse
+    # them, agreements.models.yields), so whether a program stands is decided from the
+    # bottom up.
     standing: dict[str, bool] = {}
 
     def stands(program: str, path: frozenset[str] = frozenset()) -> bool:

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.functions import Upper
 
@@ -16,11 +16,15 @@ from agreements.models.choices import LegalBasis, MeasureBasis, MeasureKind, Rat
 from agreements.models.economies import Economy
 from agreements.models.products import Product
 from agreements.models.sources import Source
+from agreements.models.yields import YieldCycle, Yielding, find_cycle, yieldings_from
 from agreements.validators import CURRENCY_REGEX, SLUG_REGEX, hs_prefixes, validate_currency
 
 # A program indicator as the importer's tariff prints it in its Special column: "S", "S+",
 # "KR", "A*". Upper case, so a claim matches whatever case a client typed it in.
 CLAIM_REGEX = r"^[A-Z][A-Z0-9]{0,4}[+*]?$"
+# As a client may type one (API.md: case-insensitive), for the API's inputs. Anchored with
+# \Z: DRF's RegexField searches, and unanchored it took `0S` for a claim.
+CLAIM_INPUT_REGEX = r"^[A-Za-z][A-Za-z0-9]{0,4}[+*]?\Z"
 _CLAIM = re.compile(CLAIM_REGEX)
 _SLUG = re.compile(SLUG_REGEX)
 
@@ -258,6 +262,83 @@ class Measure(TimeStampedModel):
         if errors:
             raise ValidationError(errors)
 
+    def validate_constraints(self, exclude: Any = None) -> None:
+        # The cycle rule spans rows, as a unique constraint does: checked with the
+        # constraints, which the API's validation and the admin's forms both run.
+        super().validate_constraints(exclude=exclude)
+        if not {"importer", "program", "yields_to"} & set(exclude or ()):
+            self.validate_yields()
+
+    def validate_yields(self) -> None:
+        """Refuse `yields_to` that would close a cycle of programs on a day this measure
+        has a period (agreements.models.yields)."""
+        cycle = self.yield_cycle()
+        if cycle is not None:
+            # No code: a form would replace the message of a code its field knows.
+            raise ValidationError({"yields_to": str(cycle)})
+
+    def yield_cycle(self) -> YieldCycle | None:
+        """The cycle this measure's `yields_to` would close, as it stands in memory. A
+        measure with no period yet closes none: each period written later is checked."""
+        if self.pk is None or not self.importer_id or not _is_slug_list(self.yields_to):
+            return None
+        lock_yields(self.importer_id)
+        periods = tuple(
+            Rate.objects.filter(measure_id=self.pk, status__in=COUNTED_STATUSES).values_list(
+                "valid_from", "valid_to"
+            )
+        )
+        if not periods:
+            return None
+        through = Yielding(self.slug, self.program, frozenset(self.yields_to), periods)
+        return find_cycle(stored_yieldings(self.importer_id, without=self.pk), through=through)
+
+
+def _is_slug_list(value: object) -> bool:
+    return (
+        isinstance(value, list)
+        and bool(value)
+        and all(isinstance(item, str) and _SLUG.match(item) for item in value)
+    )
+
+
+def lock_yields(importer_id: str) -> None:
+    """Inside a transaction, lock the importer's row until it ends, so that two writes
+    cannot each pass the cycle check without seeing the other (a cycle spans rows, so no
+    database constraint can refuse it). The lock is taken before the graph is read; it
+    does not block reads, nor writes that only point at the importer (NO KEY UPDATE).
+
+    Outside a transaction there is no write to hold it for: the services
+    (`measure_save`, `rate_save`, `measures_sync`) check again inside theirs. SQLite has no
+    row locks; its IMMEDIATE transactions serialize writers instead.
+    """
+    if transaction.get_connection().in_atomic_block:
+        locked = Economy.objects.select_for_update(no_key=True).filter(pk=importer_id)
+        list(locked.values_list("pk"))
+
+
+def stored_yieldings(importer_id: str, *, without: int | None = None) -> list[Yielding]:
+    """The importer's stored measures that yield to a program, with their counted periods;
+    `without` leaves one measure out (the one being written, checked as it stands)."""
+    measures = Measure.objects.filter(importer_id=importer_id).exclude(yields_to=[])
+    if without is not None:
+        measures = measures.exclude(pk=without)
+    rows = list(measures.values_list("pk", "slug", "program", "yields_to"))
+    periods = Rate.objects.filter(
+        measure_id__in=[row[0] for row in rows], status__in=COUNTED_STATUSES
+    ).values_list("measure_id", "valid_from", "valid_to")
+    return list(yieldings_from(rows, periods).values())
+
+
+def importer_yield_cycle(importer_id: str) -> YieldCycle | None:
+    """The first cycle among the importer's stored measures, for loads that write many
+    measures and periods at once and check the result before committing."""
+    return find_cycle(stored_yieldings(importer_id))
+
+
+# Periods the rate engine can apply: in force, and announced (the announced scenario).
+COUNTED_STATUSES = (RateStatus.IN_FORCE, RateStatus.ANNOUNCED)
+
 
 class RateQuerySet(models.QuerySet["Rate"]):
     def covering(self, on: dt.date) -> RateQuerySet:
@@ -385,6 +466,42 @@ class Rate(TimeStampedModel):
         if self.pk is not None:
             others = others.exclude(pk=self.pk)
         return others.overlapping(self.valid_from, self.valid_to).order_by("valid_from").first()
+
+    def validate_constraints(self, exclude: Any = None) -> None:
+        super().validate_constraints(exclude=exclude)
+        if not {"valid_from", "valid_to", "status"} & set(exclude or ()):
+            self.validate_yields()
+
+    def validate_yields(self) -> None:
+        """Refuse a period on which its measure's `yields_to` would close a cycle of
+        programs (agreements.models.yields)."""
+        cycle = self.yield_cycle()
+        if cycle is not None:
+            # No code: the admin's date field would replace it by its own "invalid" message.
+            raise ValidationError({"valid_from": str(cycle)})
+
+    def yield_cycle(self) -> YieldCycle | None:
+        """The cycle this period would close: its measure's `yields_to` (as it stands in
+        memory: the admin validates a measure's periods with the measure's edits) on the
+        days of this period. The measure's other periods need no look: a cycle on a day of
+        this one runs through this one."""
+        if self.status not in COUNTED_STATUSES or self.valid_from is None:
+            return None
+        try:
+            measure = self.measure
+        except Measure.DoesNotExist:
+            return None
+        if not measure.importer_id or not _is_slug_list(measure.yields_to):
+            return None
+        lock_yields(measure.importer_id)
+        through = Yielding(
+            measure.slug,
+            measure.program,
+            frozenset(measure.yields_to),
+            ((self.valid_from, self.valid_to),),
+        )
+        others = stored_yieldings(measure.importer_id, without=measure.pk)
+        return find_cycle(others, through=through)
 
     def clean(self) -> None:
         super().clean()

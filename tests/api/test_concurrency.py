@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 import urllib.error
 import urllib.request
 from collections import Counter
@@ -136,3 +137,45 @@ def test_options_on_a_record_describes_it_without_locking_it(server: Server) -> 
     status, _, body = server.call("OPTIONS", path, **{"If-Match": '"stale"'})
     assert status == 200
     assert "PUT" in body["actions"]
+
+
+def test_concurrent_halves_of_a_yield_cycle_cannot_both_pass(
+    server: Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two programs yield to each other, neither measure has a period yet; each period
+    alone is fine, the two together make a cycle. A cycle spans rows, so no constraint can
+    refuse it: the check reads under a lock on the importer's row, so the second writer
+    waits, then sees the first one's period."""
+    from agreements.models import measures
+    from tests import factories
+
+    real = measures.stored_yieldings
+
+    def slow(*args: Any, **kwargs: Any) -> Any:
+        # Holds each writer between its read of the graph and its commit long enough for
+        # the other to read too, were nothing making it wait.
+        found = real(*args, **kwargs)
+        time.sleep(0.2)
+        return found
+
+    monkeypatch.setattr(measures, "stored_yieldings", slow)
+    pair = [
+        factories.measure("xa-race-a", program="xa-race-a", yields_to=["xa-race-b"]),
+        factories.measure("xa-race-b", program="xa-race-b", yields_to=["xa-race-a"]),
+    ]
+    start = threading.Barrier(len(pair))
+
+    def write(job: tuple[Measure, str]) -> int:
+        measure, day = job
+        start.wait()
+        body = {"measure": measure.pk, "rate": "5.00", "valid_from": day}
+        status, _, _ = server.call("POST", "/api/v1/rates/", body)
+        return status
+
+    for day in range(1, 6):  # A race that slipped through would show within a few rounds.
+        Rate.objects.filter(measure__in=pair).delete()
+        jobs = [(measure, f"2030-01-{day:02d}") for measure in pair]
+        with ThreadPoolExecutor(len(pair)) as pool:
+            statuses = sorted(pool.map(write, jobs))
+        assert statuses == [201, 400]
+        assert Rate.objects.filter(measure__in=pair).count() == 1

@@ -3,6 +3,7 @@ lists of related keys."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -60,9 +61,12 @@ class ModelValidatedSerializer(serializers.ModelSerializer):
         """The record as it would be saved (without its many-to-many relations)."""
         model: type[models.Model] = self.Meta.model
         many_to_many = {field.name for field in model._meta.many_to_many}
+        concrete = {field.name for field in model._meta.concrete_fields}
         instance = model() if self.instance is None else _copy(self.instance)
         for name, value in attrs.items():
-            if name not in many_to_many and not isinstance(value, list):
+            # A list is a relation or nested records (delegates), set by the save, unless
+            # the model stores it in a column of its own (a JSON list).
+            if name not in many_to_many and (name in concrete or not isinstance(value, list)):
                 setattr(instance, name, value)
         return instance
 
@@ -99,6 +103,40 @@ class BoundedMany:
         options = {k: v for k, v in kwargs.items() if k in MANY_RELATION_KWARGS}
         child: Any = cls(*args, **kwargs)
         return BoundedManyRelatedField(child_relation=child, **options)
+
+
+class StrictCharField(serializers.CharField):
+    """Text that must come as a JSON string: DRF's CharField also takes 5 for "5"."""
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class DistinctListField(serializers.ListField):
+    """A list stored as one value (a JSON column) of hashable items (strings, numbers): at
+    most MAX_RELATED items, like the lists of related keys, counted before any item is
+    read; and each item once."""
+
+    default_error_messages = {
+        **serializers.ListField.default_error_messages,
+        "duplicate": "Each item at most once; repeated: {items}.",
+    }
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", MAX_RELATED)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> list[Any]:
+        if isinstance(data, list) and self.max_length is not None and len(data) > self.max_length:
+            self.fail("max_length", max_length=self.max_length)
+        values: list[Any] = super().to_internal_value(data)
+        # Compared after the items' own normalization: "s" and "S" are one claim.
+        repeated = sorted(str(value) for value, n in Counter(values).items() if n > 1)
+        if repeated:
+            self.fail("duplicate", items=", ".join(repeated))
+        return values
 
 
 def unknown_parameters_error(names: Iterable[str]) -> serializers.ValidationError:
