@@ -89,6 +89,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Anonymous reads whose answers are cached, answered before DRF: after the session,
+    # authentication and framing middleware, so their headers are on these answers too.
+    "tradeapi.api.caching.CachedAnswerMiddleware",
     # Lets the audit history record the request's user as the author of each change.
     "simple_history.middleware.HistoryRequestMiddleware",
     # Last, as django-axes asks: answers a locked-out login with 429.

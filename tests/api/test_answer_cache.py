@@ -127,6 +127,111 @@ def test_a_repeat_read_and_a_304_cost_one_query(
         assert unchanged["ETag"] == first["ETag"]
 
 
+# --- the middleware's answers are the view's ---------------------------------------------
+
+FAST_READS = [
+    EFFECTIVE,
+    TIMELINE,
+    LIST,
+    "/api/v1/agreements/xa-xb-truce/timeline/",
+    "/api/v1/rates/?page_size=2&ordering=id",
+    "/api/v1/measures/?page_size=2",
+    "/api/v1/economies/XA/",
+]
+
+
+def _headers(response: Any) -> dict[str, str]:
+    return {name: value for name, value in response.items() if name != "Date"}
+
+
+@pytest.fixture
+def view_dispatches(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The paths for which DRF dispatched a view."""
+    from rest_framework.views import APIView
+
+    dispatched: list[str] = []
+    real = APIView.initial
+
+    def initial(self: Any, request: Any, *args: Any, **kwargs: Any) -> Any:
+        dispatched.append(request.path)
+        return real(self, request, *args, **kwargs)
+
+    monkeypatch.setattr(APIView, "initial", initial)
+    return dispatched
+
+
+@pytest.mark.parametrize("url", FAST_READS)
+def test_the_middleware_answers_a_cached_read_as_the_view_would(
+    anonymous: CheckedClient,
+    url: str,
+    view_dispatches: list[str],
+    monkeypatch: pytest.MonkeyPatch,
+    django_assert_num_queries: Any,
+) -> None:
+    with CaptureQueriesContext(connection) as miss:
+        first = anonymous.get(url)  # Computed and stored by the view.
+    assert first.status_code == 200
+    assert len(view_dispatches) == 1
+    # A miss reads the version before computing (the middleware's read, reused by the
+    # view) and again before storing, no more.
+    assert sum("data_version" in q["sql"] for q in miss.captured_queries) == 2
+    with django_assert_num_queries(2):  # The data version, once a request.
+        fast = anonymous.get(url)
+        fast_304 = anonymous.get(url, HTTP_IF_NONE_MATCH=first["ETag"])
+    assert len(view_dispatches) == 1  # DRF never ran.
+    # The same cached answer through the view (CachedReads.initial), the middleware off.
+    monkeypatch.setattr(caching.CachedAnswerMiddleware, "_answer", lambda self, request: None)
+    slow = anonymous.get(url)
+    slow_304 = anonymous.get(url, HTTP_IF_NONE_MATCH=first["ETag"])
+    assert len(view_dispatches) == 3
+    assert (fast.status_code, fast.content, _headers(fast)) == (
+        slow.status_code,
+        slow.content,
+        _headers(slow),
+    )
+    assert fast.content == first.content
+    assert (fast_304.status_code, fast_304.content, _headers(fast_304)) == (
+        304,
+        b"",
+        _headers(slow_304),
+    )
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {"HTTP_ACCEPT": "text/csv"},
+        {"HTTP_ACCEPT": "application/json; indent=4"},
+        {"HTTP_COOKIE": "sessionid=whatever"},
+        {"HTTP_AUTHORIZATION": "Token whatever"},
+    ],
+    ids=["csv", "json-params", "session-cookie", "authorization"],
+)
+def test_a_read_that_could_differ_goes_to_the_view(
+    anonymous: CheckedClient, extra: dict[str, str], view_dispatches: list[str]
+) -> None:
+    anonymous.get(EFFECTIVE)
+    anonymous.get(EFFECTIVE, **extra)
+    anonymous.get(EFFECTIVE, **extra)
+    anonymous.get(f"{EFFECTIVE}&format=json")
+    assert len(view_dispatches) == 4
+
+
+def test_the_middleware_counts_against_the_throttle(
+    anonymous: CheckedClient, settings: Any, view_dispatches: list[str]
+) -> None:
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"anon": "3/minute", "user": None},
+    }
+    caches["default"].clear()  # The throttles' counters.
+    statuses = [anonymous.get(EFFECTIVE).status_code for _ in range(4)]
+    # One computed by the view, two from the middleware, then over the limit: the fourth
+    # goes on to DRF, which answers the 429.
+    assert statuses == [200, 200, 200, 429]
+    assert len(view_dispatches) == 2
+
+
 def test_csv_and_json_are_cached_apart(anonymous: CheckedClient) -> None:
     as_json = anonymous.get(EFFECTIVE)
     as_csv = anonymous.get(EFFECTIVE, HTTP_ACCEPT="text/csv")

@@ -29,18 +29,24 @@ import datetime as dt
 import hashlib
 import logging
 import time
+from collections.abc import Callable
 from typing import Any, cast
 
 from django.conf import settings
 from django.core.cache import caches
+from django.core.exceptions import DisallowedHost
 from django.db import connections
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.urls import Resolver404, resolve
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
+from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from tradeapi.api.conditional import etag_of
+from tradeapi.api.permissions import ReadAnyoneWriteEditors
+from tradeapi.api.throttling import AnonRateThrottle, UserRateThrottle
 from tradeapi.db.replicas import read_alias
 
 logger = logging.getLogger(__name__)
@@ -92,7 +98,11 @@ def answer_key(request: Request, version: str) -> str:
     media type stands for the Accept header and `format=` (`application/json; indent=4` is
     other bytes). Today's date is part of it because defaults and "in force" filters read it.
     """
-    query = sorted(request.query_params.lists(), key=lambda item: item[0])
+    return _key(request._request, version, str(request.accepted_media_type))
+
+
+def _key(request: HttpRequest, version: str, media_type: str) -> str:
+    query = sorted(request.GET.lists(), key=lambda item: item[0])
     parts = [
         version,
         # Scheme and host: lists' `next` and `previous` are absolute URLs built from them.
@@ -100,7 +110,7 @@ def answer_key(request: Request, version: str) -> str:
         request.get_host(),
         request.path,
         repr(query),
-        str(request.accepted_media_type),
+        media_type,
         # Both "todays": the API reads the time zone's (TIME_ZONE) and, for `as_of`, the
         # server's, which differ around midnight.
         timezone.localdate().isoformat(),
@@ -160,7 +170,7 @@ class Answered(Exception):
         self.response = response
 
 
-def patch_http_caching(request: HttpRequest, response: HttpResponseBase) -> None:
+def patch_http_caching(request: HttpRequest | Request, response: HttpResponseBase) -> None:
     """Cache-Control and Vary of a successful read, for browsers and proxies.
 
     Anonymous reads are public with a short `max-age` plus `stale-while-revalidate`: a proxy
@@ -182,6 +192,25 @@ def patch_http_caching(request: HttpRequest, response: HttpResponseBase) -> None
     patch_vary_headers(response, ["Accept", "Authorization", "Cookie"])
 
 
+def cached_response(request: HttpRequest | Request, entry: Entry) -> HttpResponse:
+    """A cached answer as this request gets it: 200, or 304 for a matching If-None-Match
+    (412 for a failing If-Match), as Django decides."""
+    etag, content_type, headers, body = entry
+    response = HttpResponse(body, content_type=content_type)
+    for name, value in headers:
+        response[name] = value
+    response["ETag"] = etag
+    patch_http_caching(request, response)
+    conditional = get_conditional_response(request, etag=etag, response=response)
+    if conditional is None:
+        return response
+    # The methods the URL allows, stored with the answer: on a 304 too, as DRF's own
+    # finalize_response gives every answer of a view.
+    if response.has_header("Allow"):
+        conditional["Allow"] = response["Allow"]
+    return conditional
+
+
 class CachedReads:
     """APIView mixin: GET and HEAD answered from the answer cache when it has them."""
 
@@ -195,20 +224,14 @@ class CachedReads:
         super().initial(request, *args, **kwargs)  # type: ignore[misc]
         if request.method not in ("GET", "HEAD") or settings.ANSWER_CACHE_SECONDS <= 0:
             return
-        self.answer_version = read_data_version()
+        # Read already when CachedAnswerMiddleware looked for this answer and missed.
+        self.answer_version = getattr(request._request, ANSWER_VERSION, None) or (
+            read_data_version()
+        )
         self.answer_cache_key = answer_key(request, self.answer_version)
         entry = cache_get(self.answer_cache_key)
-        if entry is None:
-            return
-        etag, content_type, headers, body = entry
-        response = HttpResponse(body, content_type=content_type)
-        for name, value in headers:
-            response[name] = value
-        response["ETag"] = etag
-        patch_http_caching(request, response)
-        # 304 for a matching If-None-Match (412 for a failing If-Match), as Django decides.
-        conditional = get_conditional_response(request, etag=etag, response=response)
-        raise Answered(conditional if conditional is not None else response)
+        if entry is not None:
+            raise Answered(cached_response(request, entry))
 
     def handle_exception(self, exc: Exception) -> Response:
         if isinstance(exc, Answered):
@@ -247,3 +270,75 @@ def _store(key: str, version: str, response: HttpResponseBase) -> None:
     content_type = response["Content-Type"]
     headers = [(n, v) for n, v in headers if n.lower() != "content-type"]
     cache_set(key, (etag, content_type, headers, body))
+
+
+# The view classes whose reads the middleware below may answer: anyone may read them, and
+# they throttle with the project's throttles, which it can run itself.
+ANONYMOUS_READ_PERMISSIONS = {AllowAny, ReadAnyoneWriteEditors}
+THROTTLES = {AnonRateThrottle, UserRateThrottle}
+JSON = "application/json"
+# The request attribute holding the data version the middleware read.
+ANSWER_VERSION = "tradeapi_answer_version"
+
+
+class CachedAnswerMiddleware:
+    """Answers an anonymous read that is in the answer cache before DRF runs.
+
+    The same answer, headers included, as `CachedReads` gives from inside the view (a test
+    holds the two to byte equality), without the URL's view being dispatched: no content
+    negotiation, authentication or permission classes, no view instance. It sits after the
+    session, authentication and framing middleware, which cost nothing unasked, so every
+    response header they add is added here too; a 304 then costs reading the data version
+    and the cache, which is what `If-None-Match` is for.
+
+    Taken only where nothing about the request could change the answer or who may have it,
+    else the request goes on as usual (and `CachedReads` may still answer it from the cache):
+    GET or HEAD; no Authorization header and no session cookie (the API's two ways of
+    signing in), so the client is anonymous; no `format=` and an Accept of nothing, `*/*` or
+    JSON, so the negotiated type is the view's first renderer's, JSON; a view of
+    `CachedReads` that anyone may read. The view's throttles run first, as DRF would run
+    them; a client over its limit goes on to DRF, which answers the 429.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        response = self._answer(request)
+        return response if response is not None else self.get_response(request)
+
+    def _answer(self, request: HttpRequest) -> HttpResponseBase | None:
+        if request.method not in ("GET", "HEAD") or not _cache_usable():
+            return None
+        if "HTTP_AUTHORIZATION" in request.META or settings.SESSION_COOKIE_NAME in request.COOKIES:
+            return None
+        if "format" in request.GET or request.META.get("HTTP_ACCEPT", "*/*") not in ("*/*", JSON):
+            return None
+        try:
+            match = resolve(request.path_info)
+        except Resolver404:
+            return None
+        view = getattr(match.func, "cls", None)
+        if (
+            view is None
+            or not getattr(view, "cached_reads", False)
+            or "format" in match.kwargs
+            or not view.renderer_classes
+            or view.renderer_classes[0].media_type != JSON
+            or not set(view.permission_classes) <= ANONYMOUS_READ_PERMISSIONS
+            or not set(view.throttle_classes) <= THROTTLES
+        ):
+            return None
+        version = read_data_version()
+        try:
+            key = _key(request, version, JSON)
+        except DisallowedHost:
+            return None  # Django's answer to it (400) comes from the usual path.
+        entry = cache_get(key)
+        if entry is None:
+            # The view computes it under the version read here: a miss reads it once.
+            setattr(request, ANSWER_VERSION, version)
+            return None
+        if not all(throttle().allow_request(request, None) for throttle in view.throttle_classes):
+            return None
+        return cached_response(request, entry)
