@@ -28,7 +28,6 @@ from __future__ import annotations
 import argparse
 import bisect
 import datetime as dt
-import http.client
 import json
 import os
 import random
@@ -36,12 +35,11 @@ import shutil
 import statistics
 import subprocess
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from bench.run import _serve, _signature, drive
+from bench.run import _serve, _signature, answering, drive
 
 DJANGO_PORT, RAW_PORT, PROXY_PORT = 8811, 8812, 8813
 # A caching proxy in front of the app: nginx as Debian ships it, caching what Cache-Control
@@ -179,16 +177,7 @@ def _proxy() -> subprocess.Popen[bytes]:
         [nginx, "-c", str(conf), "-p", str(root), "-g", "daemon off;"],
         stderr=subprocess.DEVNULL,
     )
-    for _ in range(50):
-        try:
-            connection = http.client.HTTPConnection("127.0.0.1", PROXY_PORT, timeout=2)
-            connection.request("GET", "/healthz")
-            connection.getresponse().read()
-            return process
-        except OSError:
-            time.sleep(0.1)
-    process.kill()
-    raise RuntimeError("nginx did not start")
+    return answering(process, PROXY_PORT, "nginx")
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:

@@ -54,7 +54,11 @@ def _serve(app: str, port: int, workers: int) -> subprocess.Popen[bytes]:
         "--log-level",
         "warning",
     ]
-    process = subprocess.Popen(command, cwd=ROOT, env=env)
+    return answering(subprocess.Popen(command, cwd=ROOT, env=env), port, app)
+
+
+def answering(process: subprocess.Popen[bytes], port: int, name: str) -> subprocess.Popen[bytes]:
+    """`process` once it answers HTTP on `port`; killed if it does not within 30 s."""
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
@@ -66,7 +70,7 @@ def _serve(app: str, port: int, workers: int) -> subprocess.Popen[bytes]:
         except OSError:
             time.sleep(0.2)
     process.kill()
-    raise RuntimeError(f"{app} did not start on port {port}")
+    raise RuntimeError(f"{name} did not start on port {port}")
 
 
 def _lookups(count: int, seed: int, *, real: bool = False) -> list[dict[str, str]]:
