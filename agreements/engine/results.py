@@ -56,6 +56,7 @@ class WarningCode(StrEnum):
     CONTENT_VALUE_MISSING = "content_value_missing"
     CONTENT_VALUE_AMBIGUOUS = "content_value_ambiguous"
     CURRENCY_MISMATCH = "currency_mismatch"
+    DUTY_AS_TEXT = "duty_as_text"
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ for a single date.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -31,6 +32,7 @@ from agreements.engine.shipment import (
     taxed_value,
 )
 from agreements.models.choices import MeasureBasis, MeasureKind, RateStatus
+from agreements.tariffs.duties import parse_duty
 
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
@@ -93,6 +95,29 @@ class Context:
     importer: str = ""
 
 
+@functools.lru_cache(maxsize=8192)
+def _reducible(expression: str) -> bool:
+    return parse_duty(expression).reducible
+
+
+def said_in_full(candidate: Candidate) -> bool:
+    """Whether the period's rate and specific part are its whole duty. A duty published in a
+    form the tariff parser cannot reduce to them (a watch's "44¢ each + 6% on the case + 14%
+    on the strap ...", "See 9822.04.25") is kept as its text with a rate of 0.00 that is not
+    the duty (agreements.tariffs.imports): it is never answered as 0."""
+    return not candidate.expression or _reducible(candidate.expression)
+
+
+def _as_text(candidates: list[Candidate]) -> Notice:
+    return Notice(
+        WarningCode.DUTY_AS_TEXT,
+        "Published as text that is not a percentage and a specific part, so it is neither "
+        "counted nor priced: "
+        + "; ".join(f"{c.title}: {c.expression!r}" for c in candidates)
+        + ". Its rate of 0.00 is not the duty.",
+    )
+
+
 def counted_statuses(scenario: Scenario) -> list[str]:
     """The rate statuses a scenario counts."""
     if scenario == Scenario.ANNOUNCED:
@@ -124,8 +149,12 @@ def decide(
                 context, candidate, shipment, charged[candidate.rate_id]
             )
         _one_content_value_for_one_content(applied, charged, amounts, shipment)
+        as_text = [c for c in applied if not said_in_full(c)]
+        for candidate in as_text:
+            amounts[candidate.rate_id] = Priced(None, (_as_text(as_text),))
     base = _choose_base(bases, amounts if priced else None)
-    base_rate = base.rate if base is not None else None
+    # A base known only as text leaves the base, and so the total, unknown.
+    base_rate = base.rate if base is not None and said_in_full(base) else None
     base_amount = amounts[base.rate_id].amount if priced and base is not None else None
     value = shipment.value if shipment is not None else None
     # An all-in measure over a specific or compound base tops up to its rate by the base's
@@ -150,7 +179,11 @@ def decide(
         else:
             applied_rate = candidate.rate
         on_part = charged[candidate.rate_id]
-        if candidate.kind != MeasureKind.BASE and on_part == ChargedOn.VALUE:
+        if (
+            candidate.kind != MeasureKind.BASE
+            and on_part == ChargedOn.VALUE
+            and said_in_full(candidate)
+        ):
             # A duty on a content, or on the value less it, is on part of the value only:
             # listed, not added (rule 5).
             additional += applied_rate
@@ -169,7 +202,8 @@ def decide(
         warnings = _priced_warnings(base, missing)
     else:
         total = None
-        warnings = _duty_warnings(base, components)
+        charged_components = [c for c in applied if c.kind != MeasureKind.BASE or c is base]
+        warnings = _duty_warnings(base, components, charged_components)
     return Duty(
         base_rate=cents(base_rate) if base_rate is not None else None,
         additional_rate=cents(additional),
@@ -255,6 +289,9 @@ def _choose_base(bases: list[Candidate], amounts: dict[int, Priced] | None) -> C
     does not depend on the order the measures were written."""
     if not bases:
         return None
+    # A base whose duty is only text cannot be compared: one that is known is the base when
+    # there is one (a claimed preference over an MFN duty published as text).
+    bases = [c for c in bases if said_in_full(c)] or bases
     if amounts is not None:
         priced = [(amounts[c.rate_id].amount, c) for c in bases]
         if all(amount is not None for amount, _ in priced):
@@ -296,7 +333,7 @@ def _priced_warnings(base: Candidate | None, missing: list[Notice]) -> tuple[Not
     """For a shipment, the warnings say what stops the amount being whole; the percentage's
     own caveats (a specific part, a content basis) are priced, so they no longer apply."""
     warnings: list[Notice] = []
-    if base is None:
+    if base is None or not said_in_full(base):
         warnings.append(
             Notice(
                 WarningCode.BASE_UNKNOWN,
@@ -419,11 +456,13 @@ def _base_order(candidate: Candidate) -> tuple[Decimal, bool, Decimal, str]:
     return (candidate.rate, specific is not None, specific or ZERO, candidate.program)
 
 
-def _duty_warnings(base: Candidate | None, components: list[Component]) -> tuple[Notice, ...]:
+def _duty_warnings(
+    base: Candidate | None, components: list[Component], applied_candidates: list[Candidate]
+) -> tuple[Notice, ...]:
     # Without a shipment the percentage cannot carry a duty on part of the value: each such
     # duty is listed with what it is charged on, and said to be left out.
     warnings = []
-    if base is None:
+    if base is None or not said_in_full(base):
         warnings.append(
             Notice(
                 WarningCode.BASE_UNKNOWN,
@@ -431,6 +470,9 @@ def _duty_warnings(base: Candidate | None, components: list[Component]) -> tuple
                 "this date: the total is unknown, and all-in measures count their full rate.",
             )
         )
+    as_text = [c for c in applied_candidates if not said_in_full(c)]
+    if as_text:
+        warnings.append(_as_text(as_text))
     specific = [c for c in components if c.specific_amount is not None]
     if specific:
         warnings.append(

@@ -13,7 +13,8 @@ import pytest
 from agreements.engine import WarningCode, effective_rate
 from agreements.engine import shipment as money
 from agreements.engine.shipment import Shipment, ShipmentError
-from tests.engine.conftest import IMPORTER, ORIGIN, make_duty
+from agreements.models import Rate
+from tests.engine.conftest import IMPORTER, ORIGIN, make_duty, make_measure, make_product
 
 pytestmark = pytest.mark.django_db
 ON = dt.date(2025, 9, 15)
@@ -373,3 +374,52 @@ def test_without_a_shipment_the_answer_has_no_amounts() -> None:
     assert result.duty.duty_amount is None
     assert not result.duty.priced
     assert codes(result) == {WarningCode.SPECIFIC_DUTY}
+
+
+def _duty_as_text(text: str, products: list[str]) -> None:
+    """An MFN period as the importers store a duty the parser cannot reduce: the published
+    text, a rate of 0.00 and no specific part (agreements.tariffs.imports)."""
+    measure = make_measure(rates=[], kind="base", program="mfn", origin=None, products=())
+    measure.products.set([make_product(code) for code in products])
+    Rate.objects.create(
+        measure=measure,
+        rate=D("0.00"),
+        expression=text,
+        valid_from=dt.date(2025, 1, 1),
+        note="Not reduced to an ad valorem and a specific part: the rate 0.00 is not the duty.",
+    )
+
+
+WATCH = "44¢ each + 6% on the case + 14% on the strap, band or bracelet + 5.3% on the battery"
+
+
+def test_a_duty_published_as_text_is_never_answered_as_zero() -> None:
+    # HTS 9102.11.10's General duty: parts of the value the API has no field for.
+    _duty_as_text(WATCH, ["910211"])
+    make_duty("10%", kind="additional", program="reciprocal", origin=ORIGIN)
+    rate_only = effective_rate(importer=IMPORTER, origin=ORIGIN, hs="910211", on=ON)
+    assert (rate_only.duty.base_rate, rate_only.duty.total_rate) == (None, None)
+    assert rate_only.duty.additional_rate == D("10.00")
+    assert not rate_only.duty.complete
+    assert {w.code for w in rate_only.duty.warnings} == {
+        WarningCode.BASE_UNKNOWN,
+        WarningCode.DUTY_AS_TEXT,
+    }
+    # The text is in the answer, as published.
+    assert [c.expression for c in rate_only.duty.components if c.kind == "base"] == [WATCH]
+    priced = ask("910211", value="1000", quantity="10", unit="No.")
+    # The reciprocal duty is priced ($100.00 = 10% of $1,000); the base, and so the total,
+    # is not.
+    assert amounts(priced) == {"mfn": None, "reciprocal": D("100.00")}
+    assert priced.duty.duty_amount is None
+    assert WarningCode.DUTY_AS_TEXT in codes(priced)
+
+
+def test_a_known_preference_is_the_base_over_a_duty_published_as_text() -> None:
+    _duty_as_text(WATCH, ["910211"])
+    make_duty("Free", program="pref-kr", claim="KR", products=["910211"])
+    claimed = ask("910211", claims=("KR",), value="1000", quantity="10", unit="No.")
+    assert claimed.duty.base_rate == D("0.00")
+    assert claimed.duty.duty_amount == D("0.00")
+    assert claimed.duty.complete
+    assert amounts(claimed) == {"pref-kr": D("0.00")}

@@ -34,6 +34,7 @@ HTS_LINES = [
     "9503000073",  # toys: duty-free, with the Mexican border duty
     "6109100012",  # cotton T-shirts: 16.5%, free under USMCA and the Korea agreement
     "7419200010",  # brass plumbing goods: Section 232 copper on its copper content
+    "91021110",  # watches with gold- or silver-plated cases: a duty on the parts' values
 ]
 EFFECTIVE = "/api/v1/rates/effective/"
 BATCH = "/api/v1/rates/effective/batch/"
@@ -287,6 +288,24 @@ def test_a_korea_fta_claim_lowers_the_base_but_not_the_reciprocal_duty() -> None
 
 
 # Over HTTP: the same answers, as a client reads them.
+
+
+def test_a_watch_duty_on_its_parts_is_said_not_answered_as_zero() -> None:
+    # HTS 9102.11.10 (hts_2025_basic_edition.csv line 30149), General: "44¢ each + 6% on
+    # the case + 14% on the strap, band or bracelet + 5.3% on the battery"; Special: "Free
+    # (AU,BH, CL,CO,D,E,IL,JO,KR,MA,OM,P, PA,PE,R,S,SG)". The percentages are of the parts'
+    # values, which a shipment does not give: the duty is its text, not a number.
+    on = dt.date(2025, 3, 1)  # Before the reciprocal duty: only the base applies.
+    plain = ask("JP", "91021110", on, value="1000", quantity="10", unit="No.")
+    assert plain.duty.base_rate is None
+    assert plain.duty.duty_amount is None
+    assert not plain.duty.complete
+    assert component(plain, "us-mfn").expression.startswith("44¢ each + 6% on the case")
+    assert {w.code for w in plain.duty.warnings} == {"base_unknown", "duty_as_text"}
+    # Korea's agreement makes it free: a known base, so a known duty.
+    claimed = ask("KR", "91021110", on, claims=("KR",), value="1000", quantity="10", unit="No.")
+    assert (claimed.duty.base_rate, claimed.duty.duty_amount) == (D("0.00"), D("0.00"))
+    assert claimed.duty.complete
 
 
 def test_over_http_a_compound_duty_with_quantity_and_unit() -> None:
