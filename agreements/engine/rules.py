@@ -114,7 +114,8 @@ def _as_text(candidates: list[Candidate]) -> Notice:
         "Published as text that is not a percentage and a specific part, so it is neither "
         "counted nor priced: "
         + "; ".join(f"{c.title}: {c.expression!r}" for c in candidates)
-        + ". Its rate of 0.00 is not the duty.",
+        + ". Its rate of 0.00 is not the duty; where it is the base, the base rate, the "
+        "total and the amount are unknown (null).",
     )
 
 
@@ -333,7 +334,7 @@ def _priced_warnings(base: Candidate | None, missing: list[Notice]) -> tuple[Not
     """For a shipment, the warnings say what stops the amount being whole; the percentage's
     own caveats (a specific part, a content basis) are priced, so they no longer apply."""
     warnings: list[Notice] = []
-    if base is None or not said_in_full(base):
+    if base is None:
         warnings.append(
             Notice(
                 WarningCode.BASE_UNKNOWN,
@@ -462,7 +463,7 @@ def _duty_warnings(
     # Without a shipment the percentage cannot carry a duty on part of the value: each such
     # duty is listed with what it is charged on, and said to be left out.
     warnings = []
-    if base is None or not said_in_full(base):
+    if base is None:
         warnings.append(
             Notice(
                 WarningCode.BASE_UNKNOWN,
