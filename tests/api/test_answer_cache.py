@@ -208,7 +208,7 @@ def test_the_middleware_answers_a_cached_read_as_the_view_would(
     ids=["csv", "json-params", "session-cookie", "authorization"],
 )
 def test_a_read_that_could_differ_goes_to_the_view(
-    anonymous: CheckedClient, extra: dict[str, str], view_dispatches: list[str]
+    anonymous: CheckedClient, extra: dict[str, Any], view_dispatches: list[str]
 ) -> None:
     anonymous.get(EFFECTIVE)
     anonymous.get(EFFECTIVE, **extra)
