@@ -20,13 +20,17 @@ from urllib.parse import parse_qs
 
 import psycopg
 
+# The tariff's duty-text parser (pure Python, no Django): whether a published duty is a
+# percentage and a specific part, or text the answer must not count as 0 (API.md rule 2).
+from agreements.tariffs.duties import parse_duty
+
 # The engine's query 2 in the same shape (agreements.engine.queries.candidates_sql): the
 # importer's all-goods measures from their partial index, the others from the products index.
 _CANDIDATE_COLUMNS = """
        m.id, m.title, m.legal_basis, m.instrument, m.program, m.kind, m.origin_id,
        e.kind AS origin_kind, a.slug, r.id, r.rate, r.valid_from, r.valid_to"""
 _CANDIDATE_TAIL = """
-       m.claim, m.yields_to, m.basis, m.yields_content_to,
+       m.claim, m.yields_to, m.basis, m.yields_content_to, r.expression,
        EXISTS (SELECT 1 FROM agreements_measure_excluded_products xp
                 WHERE xp.measure_id = m.id AND xp.product_id = ANY(%(prefixes)s)),
        EXISTS (SELECT 1 FROM agreements_measure_excluded_origins xo
@@ -74,6 +78,10 @@ def _db() -> psycopg.Connection[Any]:
     return _connection
 
 
+def _in_full(expression: str | None) -> bool:
+    return not expression or parse_duty(expression).reducible
+
+
 def _money(value: Decimal) -> str:
     return str(value.quantize(TWO_PLACES))
 
@@ -115,6 +123,7 @@ def effective(importer: str, origin: str, hs: str, date: dt.date) -> dict[str, A
             _yields,
             _basis,
             _yields_content,
+            _expression,
             excluded_product,
             excluded_origin,
         ) = row
@@ -140,8 +149,11 @@ def effective(importer: str, origin: str, hs: str, date: dt.date) -> dict[str, A
 
     chosen = sorted((row for _, row in best.values()), key=lambda r: r[0])
     bases = [row for row in chosen if row[5] == "base"]
+    # A base published as text (its rate of 0.00 a placeholder) is only the base when no
+    # base is known in full, and then the base and the total are unknown.
+    bases = [row for row in bases if _in_full(row[18])] or bases
     claimed = min(bases, key=lambda r: (r[10], r[0])) if bases else None
-    base = claimed[10] if claimed else None
+    base = claimed[10] if claimed and _in_full(claimed[18]) else None
     # Only the claimed (lowest) base is a component; higher base rates are not applied.
     chosen = [row for row in chosen if row[5] != "base" or row is claimed]
     components = []
