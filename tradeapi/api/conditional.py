@@ -58,8 +58,11 @@ class ConditionalWrites:
         # first one's result and fails the check below instead of overwriting it. The first
         # read found the record (or answered 404); the second sees the latest committed
         # version. (SQLite has no row locks; its IMMEDIATE transactions serialize writers.)
+        # Without the model's default ordering, which goes through its measure or importer:
+        # FOR UPDATE over that join would lock the parent row too.
         model = type(instance)
-        list(model._default_manager.select_for_update().filter(pk=instance.pk).values_list("pk"))
+        locked = model._default_manager.select_for_update().filter(pk=instance.pk).order_by()
+        list(locked.values_list("pk"))
         instance = super().get_object()  # type: ignore[misc]
         header = request.headers.get("If-Match")
         if header is None:
