@@ -109,7 +109,8 @@ def _fresh_answer_cache() -> None:
     test overrides (a page size, a feed delay), which can change an answer too."""
     from django.core.cache import caches
 
-    from tradeapi.api.caching import CACHE_ALIAS, reset_cache_failures
+    from tradeapi.api.caching import CACHE_ALIAS, local_answers, reset_cache_failures
 
     caches[CACHE_ALIAS].clear()
+    local_answers.clear()
     reset_cache_failures()

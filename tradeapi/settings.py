@@ -75,23 +75,27 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Before anything that can answer, so every answer (errors too) carries CORS headers.
     "corsheaders.middleware.CorsMiddleware",
+    # Headers every answer gets whatever answers it (they read only the response and the
+    # path): outside the answer cache's middleware below, which then needs no copy of them.
+    "tradeapi.middleware.ContentSecurityPolicyMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "tradeapi.middleware.RequestBodyLimitMiddleware",
     # Reads on a replica when DATABASE_REPLICA_URLS lists any (tradeapi.db), with a request
     # answered again from the primary when its replica fails: so before the outage 503s.
     "tradeapi.db.middleware.ReplicaReadsMiddleware",
+    # Anonymous reads whose answers are cached, answered as early as the routing of reads
+    # allows: the middleware after it add nothing to an anonymous read's answer (no session,
+    # CSRF cookie or messages are touched; the answer has its ETag), and skipping them is
+    # most of what a cached answer costs (tradeapi.api.caching; tests compare the bytes).
+    "tradeapi.api.caching.CachedAnswerMiddleware",
     # Database outages in views outside DRF (the admin) answer 503 like the API's.
     "tradeapi.middleware.DatabaseOutageMiddleware",
     "tradeapi.api.conditional.ETagMiddleware",
-    "tradeapi.middleware.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    # Anonymous reads whose answers are cached, answered before DRF: after the session,
-    # authentication and framing middleware, so their headers are on these answers too.
-    "tradeapi.api.caching.CachedAnswerMiddleware",
     # Lets the audit history record the request's user as the author of each change.
     "simple_history.middleware.HistoryRequestMiddleware",
     # Last, as django-axes asks: answers a locked-out login with 429.
@@ -164,16 +168,23 @@ def database(url: str) -> dict[str, Any]:
         # launching workers cost a lookup 13 ms (measured on the loaded HTS: 21.7 ms a lookup
         # with PostgreSQL's default of 2 workers, 6.9 ms without), while concurrent requests
         # already keep the cores busy.
-        # The rate engine runs its queries on a server-binding cursor (agreements.engine.queries)
-        # so PostgreSQL can keep their plans; Django turns psycopg's prepared statements off
-        # unless asked. Prepared after 5 runs on a connection, they took a lookup's two main
-        # queries from 1.6 and 2.0 ms to 0.7 and 0.6 ms on the loaded HTS (planning was most of
-        # it). The ORM's own queries bind client-side and are never prepared.
-        db.setdefault("OPTIONS", {})["prepare_threshold"] = env_int("DB_PREPARE_THRESHOLD", 5)
+        # The rate engine and the data version read run on server-binding cursors
+        # (tradeapi.db.cursors) so PostgreSQL can keep their plans; Django turns psycopg's
+        # prepared statements off unless asked. Prepared, they took a lookup's two main queries
+        # from 1.6 and 2.0 ms to 0.7 and 0.6 ms on the loaded HTS (planning was most of it).
+        # Prepared at their first run, on a generic plan at once: PostgreSQL otherwise plans
+        # the first five runs of each statement for their values, at 2 to 2.6 ms of planning
+        # each and, for the candidate query, sometimes an 18 ms plan, on every new connection
+        # (cold lookups in process: 8.4 to 8.6 ms a lookup against 10.1 to 13.3 ms with a
+        # connection every 60 lookups; a 300-line entry 0.287 s against 0.316 s). The generic
+        # plans are held to index scans by tests/engine/test_explain.py. Only those cursors
+        # prepare: the ORM's queries bind client-side and are never prepared.
+        db.setdefault("OPTIONS", {})["prepare_threshold"] = env_int("DB_PREPARE_THRESHOLD", 0)
         db["OPTIONS"]["options"] = (
             f"-c statement_timeout={env_int('DB_STATEMENT_TIMEOUT_MS', 15000)} "
             f"-c lock_timeout={env_int('DB_LOCK_TIMEOUT_MS', 2000)} "
-            f"-c max_parallel_workers_per_gather={env_int('DB_PARALLEL_WORKERS', 0)}"
+            f"-c max_parallel_workers_per_gather={env_int('DB_PARALLEL_WORKERS', 0)} "
+            f"-c plan_cache_mode={env_str('DB_PLAN_CACHE_MODE', 'force_generic_plan')}"
         )
     elif db["ENGINE"] == "django.db.backends.sqlite3":
         # SQLite has no row locks: IMMEDIATE takes the write lock when a transaction begins, so
@@ -287,6 +298,9 @@ CACHES = {
 # How long a cached answer is kept; entries of an old data version are never read again, so
 # this only bounds the memory they hold until then. 0 switches the answer cache off.
 ANSWER_CACHE_SECONDS = env_int("ANSWER_CACHE_SECONDS", 3600)
+# Each process's own copy of the answers it served last, in front of Redis (bodies' bytes;
+# tradeapi.api.caching.LocalAnswers). Without Redis the answer cache is in process already.
+ANSWER_LOCAL_BYTES = env_int("ANSWER_LOCAL_BYTES", 16 * 1024 * 1024 if REDIS_URL else 0)
 # Cache-Control of anonymous reads: how long a browser or proxy may reuse an answer without
 # asking, and how much longer it may serve it while it asks in the background.
 HTTP_MAX_AGE = env_int("HTTP_MAX_AGE", 5)

@@ -160,10 +160,19 @@ def view_dispatches(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return dispatched
 
 
+@pytest.fixture(params=[0, 1 << 20], ids=["shared-cache", "process-copy"])
+def local_copy(request: pytest.FixtureRequest, settings: Any) -> int:
+    """Each answer-cache test that takes this runs without and with the process's own copy
+    of the answers (caching.LocalAnswers), which production has in front of Redis."""
+    settings.ANSWER_LOCAL_BYTES = request.param
+    return int(request.param)
+
+
 @pytest.mark.parametrize("url", FAST_READS)
 def test_the_middleware_answers_a_cached_read_as_the_view_would(
     anonymous: CheckedClient,
     url: str,
+    local_copy: int,
     view_dispatches: list[str],
     monkeypatch: pytest.MonkeyPatch,
     django_assert_num_queries: Any,
@@ -174,7 +183,9 @@ def test_the_middleware_answers_a_cached_read_as_the_view_would(
     assert len(view_dispatches) == 1
     # A miss reads the version before computing (the middleware's read, reused by the
     # view) and again before storing, no more.
-    assert sum("data_version" in q["sql"] for q in miss.captured_queries) == 2
+    # (A statement psycopg runs prepared is logged without its text: the engine's, after
+    # five runs on a connection.)
+    assert sum("data_version" in (q["sql"] or "") for q in miss.captured_queries) == 2
     with django_assert_num_queries(2):  # The data version, once a request.
         fast = anonymous.get(url)
         fast_304 = anonymous.get(url, HTTP_IF_NONE_MATCH=first["ETag"])
@@ -373,7 +384,7 @@ API_WRITES = ["api create", "api patch"]
 # Found by Hypothesis: two bulk loads in one sequence wrote the same codes twice.
 @example(["bulk load", "bulk load"])
 def test_cached_answers_equal_computed_ones_after_any_writes(
-    anonymous: CheckedClient, editor: CheckedClient, writes: list[str]
+    anonymous: CheckedClient, editor: CheckedClient, local_copy: int, writes: list[str]
 ) -> None:
     class Rollback(Exception):
         pass
@@ -422,3 +433,114 @@ def test_cached_answers_are_throttled(
         assert anonymous.get(EFFECTIVE).status_code == 200
     # ...and counted: the next is over the limit although its answer is cached.
     assert anonymous.get(EFFECTIVE).status_code == 429
+
+
+# --- the process's own copy, and the version read as the connection's health check ------
+
+
+def test_the_process_copy_keeps_the_most_recently_used_answers_within_its_bytes(
+    settings: Any,
+) -> None:
+    settings.ANSWER_LOCAL_BYTES = 400
+    local = caching.LocalAnswers()
+
+    def entry(size: int) -> caching.Entry:
+        return ('"tag"', "application/json", [], b"x" * size)
+
+    local.set("a", entry(100))
+    local.set("b", entry(100))
+    local.set("c", entry(100))
+    assert local.get("a") is not None  # Now the most recently used.
+    local.set("d", entry(100))
+    local.set("e", entry(100))  # 500 bytes: the least recently used goes, "b".
+    assert local.get("b") is None
+    assert [key for key in "acde" if local.get(key) is not None] == ["a", "c", "d", "e"]
+    local.set("big", entry(101))  # Over a quarter of the bytes: never kept.
+    assert local.get("big") is None
+    assert len(local) == 4
+
+
+def test_a_repeat_read_is_answered_from_the_process_copy(
+    anonymous: CheckedClient,
+    settings: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    django_assert_num_queries: Any,
+) -> None:
+    settings.ANSWER_LOCAL_BYTES = 1 << 20
+    first = anonymous.get(EFFECTIVE)
+    shared_reads: list[str] = []
+    monkeypatch.setattr(caches["answers"], "get", lambda key, *a, **k: shared_reads.append(key))
+    with django_assert_num_queries(2):  # The data version, once a request.
+        again = anonymous.get(EFFECTIVE)
+        unchanged = anonymous.get(EFFECTIVE, HTTP_IF_NONE_MATCH=first["ETag"])
+    assert (again.status_code, again.content) == (200, first.content)
+    assert unchanged.status_code == 304
+    assert shared_reads == []
+    # A write moves the version the copy's keys hold: the next read computes.
+    Rate.objects.filter(measure=_measure()).update(rate=Decimal("61.00"))
+    with CaptureQueriesContext(connection) as queries:
+        after = anonymous.get(EFFECTIVE)
+    assert len(queries) > 2
+    assert after.content != first.content
+    assert "61.00" in after.content.decode()
+
+
+class FakeConnection:
+    """Enough of Django's connection for read_data_version's choice of health check."""
+
+    def __init__(self, in_atomic_block: bool = False) -> None:
+        self.connection = object()  # Open.
+        self.health_check_enabled = True
+        self.health_check_done = False
+        self.in_atomic_block = in_atomic_block
+        self.closed = 0
+
+    def close(self) -> None:
+        self.closed += 1
+
+
+def test_the_version_read_is_the_connections_health_check(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from django.db import OperationalError
+
+    fake = FakeConnection()
+    monkeypatch.setattr(caching, "connections", {"default": fake})
+    monkeypatch.setattr(caching, "read_alias", lambda: "default")
+    outcomes: list[Any] = [OperationalError("server closed the connection"), "token-2"]
+
+    def version_on(connection: Any) -> str:
+        outcome = outcomes.pop(0)
+        if isinstance(outcome, Exception):
+            raise outcome
+        return str(outcome)
+
+    monkeypatch.setattr(caching, "_version_on", version_on)
+    # The first query of the request fails on the old connection: closed, and read again.
+    assert caching.read_data_version() == "token-2"
+    assert (fake.closed, fake.health_check_done) == (1, True)
+    # In a transaction a failure is the transaction's: no second try on a new connection.
+    fake_in_transaction = FakeConnection(in_atomic_block=True)
+    monkeypatch.setattr(caching, "connections", {"default": fake_in_transaction})
+    outcomes[:] = [OperationalError("server closed the connection")]
+    with pytest.raises(OperationalError):
+        caching.read_data_version()
+    assert fake_in_transaction.closed == 0
+
+
+def test_a_database_outage_at_the_version_read_answers_503(
+    anonymous: CheckedClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from django.db import OperationalError
+
+    anonymous.get(EFFECTIVE)  # Cached.
+
+    def down() -> str:
+        raise OperationalError("the database is down")
+
+    monkeypatch.setattr(caching, "read_data_version", down)
+    # The view's read fails too, and is answered (and reported) as every outage is.
+    anonymous.raise_request_exception = False
+    response = anonymous.get(EFFECTIVE)
+    assert response.status_code == 503
+    assert response.has_header("Retry-After")

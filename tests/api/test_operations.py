@@ -93,10 +93,14 @@ def other_connection() -> psycopg.Connection[Any]:
 
 @pytest.mark.postgres
 @pytest.mark.django_db
-def test_the_engines_statements_are_prepared() -> None:
-    # Django leaves psycopg's prepared statements off unless asked (settings.py says why).
+def test_the_engines_statements_are_prepared_on_a_generic_plan() -> None:
+    # Django leaves psycopg's prepared statements off unless asked, and PostgreSQL plans a
+    # prepared statement's first five runs for their values (settings.py says why not).
     connection.ensure_connection()
-    assert connection.connection.prepare_threshold == 5
+    assert connection.connection.prepare_threshold == 0
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW plan_cache_mode")
+        assert cursor.fetchone()[0] == "force_generic_plan"
 
 
 @pytest.mark.postgres

@@ -117,8 +117,8 @@ def test_candidate_query_uses_indexes_on_a_large_table() -> None:
 def generic_plan_of(query: str, params: list[Any]) -> str:
     """The plan PostgreSQL keeps for a prepared statement once it stops planning each run.
 
-    The engine's statements are prepared (settings' prepare_threshold), and after five runs
-    PostgreSQL may switch to one generic plan, made without the parameters' values: a plan
+    The engine's statements are prepared (settings' prepare_threshold) and run on one
+    generic plan (settings' plan_cache_mode), made without the parameters' values: a plan
     that is fine for the importer with every line but scans the whole table for one with
     none cost lookups 15 ms instead of 1 (measured on the synthetic benchmark's importers).
     """
