@@ -390,3 +390,20 @@ def test_an_unsafe_method_on_an_unrouted_api_url_is_a_json_404() -> None:
     response = client.delete("/api/v1/sources/3.66e-299/", HTTP_COOKIE="sessionid=whatever")
     assert response.status_code == 404
     assert response.json()["errors"][0]["code"] == "not_found"
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_a_prepared_statement_is_logged_with_its_text() -> None:
+    # psycopg keeps no text of a statement it runs prepared: Django's wrapper logged None,
+    # and every query assertion that reads the statements saw an empty one.
+    from django.test.utils import CaptureQueriesContext
+
+    from tradeapi.db.cursors import prepared_cursor
+
+    with CaptureQueriesContext(connection) as queries:
+        for _ in range(3):
+            with prepared_cursor(connection) as cursor:
+                cursor.execute("SELECT %s::int + 1", [1])
+                assert cursor.fetchone() == (2,)
+    assert [q["sql"] for q in queries.captured_queries] == ["SELECT %s::int + 1"] * 3

@@ -94,8 +94,8 @@ def read_data_version() -> str:
         and not connection.in_atomic_block
     ):
         # The request's first query on a persistent connection: Django would first run one of
-        # its own to check the connection (CONN_HEALTH_CHECKS), a round trip that is a third
-        # of a 304. This query checks it as well: if it fails the connection is closed and
+        # its own to check the connection (CONN_HEALTH_CHECKS), a round trip more on every
+        # request. This query checks it as well: if it fails the connection is closed and
         # the version read again on a new one, as a failed health check would have it.
         setattr(connection, "health_check_done", True)  # noqa: B010
         try:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import psycopg
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.backends.utils import CursorWrapper
+from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
 
 
 def prepared_cursor(connection: BaseDatabaseWrapper) -> CursorWrapper:
@@ -23,8 +25,20 @@ def prepared_cursor(connection: BaseDatabaseWrapper) -> CursorWrapper:
     """
     connection.ensure_connection()
     server_binding = psycopg.Cursor(connection.connection)
-    # The stubs expect a wrapper here, but Django passes the driver's cursor to these
-    # methods itself (BaseDatabaseWrapper._prepare_cursor).
     if connection.queries_logged:
-        return connection.make_debug_cursor(server_binding)  # type: ignore[arg-type]
+        return PreparedDebugWrapper(server_binding, connection)
+    # The stubs expect a wrapper here, but Django passes the driver's cursor to this method
+    # itself (BaseDatabaseWrapper._prepare_cursor).
     return connection.make_cursor(server_binding)  # type: ignore[arg-type]
+
+
+class PreparedDebugWrapper(CursorDebugWrapper):
+    """Logs a prepared statement by its text, parameters apart.
+
+    psycopg keeps no text of a statement it runs prepared, so Django's own wrapper, which
+    logs the driver's last query, would log None (query logging, the test suite's query
+    assertions and debugging tools would see an empty statement)."""
+
+    def execute(self, sql: Any, params: Any = None) -> Any:
+        with self.debug_sql(str(sql), params):
+            return CursorWrapper.execute(self, sql, params)
