@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.db import IntegrityError
+from django.db import IntegrityError, connection
+from django.test.utils import CaptureQueriesContext
 
 from agreements.models import Measure, Rate, Source
 from tests.factories import GLOBAL_MEASURE, TRUCE
@@ -420,25 +421,22 @@ def test_each_delegate_must_be_complete_even_in_a_patch(editor: Any, method: str
     assert list(round_.delegates.values_list("name", flat=True)) == before
 
 
+# SQLite has no row locks (its IMMEDIATE transactions serialize writers).
+@pytest.mark.postgres
 @pytest.mark.parametrize("kind", ["rates", "measures"])
 def test_a_write_locks_only_its_own_row(editor: Any, kind: str) -> None:
     # The lock that makes If-Match writes wait for each other (ConditionalWrites) is on the
     # record's row only: the models' default orderings go through their measure or
     # importer, and a FOR UPDATE over that join would lock the parent row too, making every
     # write to one measure's rates (or one importer's measures) wait for the others.
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    if connection.vendor != "postgresql":
-        pytest.skip("SQLite has no row locks (its IMMEDIATE transactions serialize writers)")
     rate = Rate.objects.get(measure__slug=GLOBAL_MEASURE)
-    record, table, body = (
-        (rate.pk, "agreements_rate", {"note": "Locked alone."})
-        if kind == "rates"
-        else (rate.measure_id, "agreements_measure", {"note": "Locked alone."})
+    record, table = (
+        (rate.pk, "agreements_rate") if kind == "rates" else (rate.measure_id, "agreements_measure")
     )
     with CaptureQueriesContext(connection) as queries:
-        response = editor.patch(f"/api/v1/{kind}/{record}/", body, format="json")
+        response = editor.patch(
+            f"/api/v1/{kind}/{record}/", {"note": "Locked alone."}, format="json"
+        )
     assert response.status_code == 200, response.content
     locks = [
         q["sql"]
