@@ -179,6 +179,8 @@ class LocalAnswers:
     of a 304; the same answers asked again of the same worker need neither. The keys hold
     the data version like the shared cache's, so nothing here is served after a write
     either. Bounded by the bytes of the bodies it holds, the least recently used first out.
+    (Not Django's local-memory cache: it pickles every entry on the way in and out, and
+    bounds by entries, not bytes, so a few large pages could hold most of the memory.)
     """
 
     def __init__(self) -> None:
