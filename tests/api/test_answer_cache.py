@@ -433,6 +433,108 @@ def test_cached_answers_are_throttled(
     assert anonymous.get(EFFECTIVE).status_code == 429
 
 
+def test_a_miss_looks_the_answer_up_once(
+    anonymous: CheckedClient,
+    editor: CheckedClient,
+    local_copy: int,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    lookups: list[str] = []
+    real = caching.cache_get
+
+    def counted(key: str) -> caching.Entry | None:
+        lookups.append(key)
+        return real(key)
+
+    monkeypatch.setattr(caching, "cache_get", counted)
+    # Looked up by the middleware, computed by the view without looking again.
+    assert anonymous.get(EFFECTIVE).status_code == 200
+    assert len(lookups) == 1
+    # Found by the middleware.
+    assert anonymous.get(EFFECTIVE).status_code == 200
+    assert len(lookups) == 2
+    # A signed-in read passes the middleware by: the view looks it up, once, and finds it.
+    lookups.clear()
+    assert editor.get(EFFECTIVE).status_code == 200
+    assert len(lookups) == 1
+    # Another media type than the middleware's (it takes JSON only): the view's own lookup.
+    lookups.clear()
+    assert anonymous.get(EFFECTIVE, HTTP_ACCEPT="text/csv").status_code == 200
+    assert len(lookups) == 1
+
+
+# --- 304s without the 200: the same answers as Django's rules give -----------------------
+
+TAG = '"0123456789abcdef0123456789abcdef"'
+OTHER = '"ffffffffffffffffffffffffffffffff"'
+HTTP_DATE = "Wed, 21 Oct 2015 07:28:00 GMT"
+CONDITIONS: dict[str, list[str | None]] = {
+    "HTTP_IF_NONE_MATCH": [None, TAG, f"W/{TAG}", OTHER, "*", f"{OTHER}, {TAG}", "", "garbage"],
+    "HTTP_IF_MATCH": [None, TAG, OTHER, "*", ""],
+    "HTTP_IF_MODIFIED_SINCE": [None, HTTP_DATE, "garbage"],
+    "HTTP_IF_UNMODIFIED_SINCE": [None, HTTP_DATE, "garbage"],
+    "HTTP_AUTHORIZATION": [None, "Token whatever"],
+}
+
+
+def _by_djangos_rules(request: Any, entry: caching.Entry) -> Any:
+    """What a cached answer was before the 304 was made directly: the 200 built in full,
+    then Django's get_conditional_response."""
+    from django.http import HttpResponse
+    from django.utils.cache import get_conditional_response
+
+    etag, content_type, headers, body = entry
+    response = HttpResponse(body, content_type=content_type)
+    for name, value in headers:
+        response[name] = value
+    response["ETag"] = etag
+    caching.patch_http_caching(request, response)
+    conditional = get_conditional_response(request, etag=etag, response=response)
+    if conditional is None:
+        response["Content-Length"] = str(len(body))
+        return response
+    if response.has_header("Allow"):
+        conditional["Allow"] = response["Allow"]
+    conditional["Content-Length"] = str(len(conditional.content))
+    return conditional
+
+
+def test_cached_answers_follow_djangos_conditional_rules(caplog: Any) -> None:
+    import itertools
+
+    from django.contrib.auth.models import AnonymousUser
+    from django.test import RequestFactory
+
+    caplog.set_level(logging.ERROR, logger="django.request")  # The 412s' warnings.
+    entry: caching.Entry = (
+        TAG,
+        "application/json",
+        [("Allow", "GET, HEAD, OPTIONS"), ("Content-Language", "en"), ("Expires", HTTP_DATE)],
+        b'{"rate": "10.00"}',
+    )
+    names = list(CONDITIONS)
+    compared = 0
+    for method in ("GET", "HEAD"):
+        for values in itertools.product(*CONDITIONS.values()):
+            meta: dict[str, Any] = {
+                name: value for name, value in zip(names, values, strict=True) if value is not None
+            }
+            request = RequestFactory().generic(method, "/api/v1/rates/effective/", **meta)
+            request.user = AnonymousUser()
+            expected = _by_djangos_rules(request, entry)
+            for answer in (
+                caching.cached_response(request, entry),
+                caching.conditional_cached_response(request, entry),
+            ):
+                assert (answer.status_code, answer.content, dict(answer.items())) == (
+                    expected.status_code,
+                    expected.content,
+                    dict(expected.items()),
+                ), (method, meta)
+            compared += 1
+    assert compared == 2 * 8 * 5 * 3 * 3 * 2
+
+
 # --- the process's own copy, and the version read as the connection's health check ------
 
 
