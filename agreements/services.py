@@ -29,7 +29,7 @@ from agreements.models import (
     Rate,
     Source,
 )
-from agreements.models.measures import importer_yield_cycle, lock_yields
+from agreements.models.measures import lock_yields, yield_cycles
 from agreements.models.products import level_for_code
 from agreements.tariffs import bulk
 
@@ -346,11 +346,7 @@ def measures_sync(
 
     # Checked on what was written, with the measures this load leaves alone: a cycle may
     # run through both. Raising rolls the whole load back.
-    cycles = [
-        f"{importer}: {cycle}"
-        for importer in importers
-        if (cycle := importer_yield_cycle(importer))
-    ]
+    cycles = yield_cycles(importers)
     if cycles:
         raise ValidationError({"measures": cycles})
 

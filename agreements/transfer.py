@@ -49,6 +49,8 @@ from django.core.serializers.python import Deserializer as PythonDeserializer
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, models, router, transaction
 from django.db.migrations.recorder import MigrationRecorder
 
+from agreements.models.measures import yield_cycles
+
 # Recreated by `migrate` in every database (and referenced by natural key), or meaningless
 # outside the database that issued them.
 NOT_TRANSFERRED = frozenset({"contenttypes.contenttype", "auth.permission", "sessions.session"})
@@ -557,6 +559,14 @@ def load(
             connection.check_constraints(table_names=tables)
         except DatabaseError as error:
             raise TransferError(f"{name} breaks a constraint: {error}") from error
+        # The one rule of the data no constraint can hold (a cycle spans rows), which every
+        # other write path checks before it commits: a dump is checked as a whole load is.
+        cycles = yield_cycles(using=using)
+        if cycles:
+            raise TransferError(
+                f"{name} makes programs yield to each other in a cycle: {' '.join(cycles)} "
+                "Nothing was imported."
+            )
 
         counts = {m._meta.label_lower: len(incoming[m]) for m in chosen}
         for model in chosen:

@@ -410,3 +410,48 @@ def test_a_record_giving_a_key_twice_is_refused(tmp_path: Path) -> None:
     doubled = fields[:-1] + ', "status": "suspended"}'
     assert text.count(fields) == 1
     refused(tmp_path, text.replace(fields, doubled), r"gives the key 'status' twice")
+
+
+def test_a_dump_whose_measures_yield_in_a_cycle_is_refused(tmp_path: Path) -> None:
+    """The rule no constraint holds, checked on the loaded whole as every other write path
+    checks it: two programs of one importer yielding to each other on a day both run."""
+    document = exported(tmp_path)
+    records = document["records"]
+    measures = {r["pk"]: r for r in records if r["model"] == "agreements.measure"}
+    counted: dict[int, list[tuple[str, str | None]]] = {}
+    for r in records:
+        if r["model"] == "agreements.rate" and r["fields"]["status"] in ("in_force", "announced"):
+            fields = r["fields"]
+            counted.setdefault(fields["measure"], []).append(
+                (fields["valid_from"], fields["valid_to"])
+            )
+
+    def overlap(a: int, b: int) -> bool:
+        return any(
+            (a_to is None or b_from < a_to) and (b_to is None or a_from < b_to)
+            for a_from, a_to in counted.get(a, [])
+            for b_from, b_to in counted.get(b, [])
+        )
+
+    first, second = next(
+        (measures[a], measures[b])
+        for a in sorted(measures)
+        for b in sorted(measures)
+        if a < b
+        and measures[a]["fields"]["importer"] == measures[b]["fields"]["importer"]
+        and measures[a]["fields"]["program"] != measures[b]["fields"]["program"]
+        and overlap(a, b)
+    )
+    first["fields"]["yields_to"] = [second["fields"]["program"]]
+    second["fields"]["yields_to"] = [first["fields"]["program"]]
+    a, b = first["fields"]["program"], second["fields"]["program"]
+    refused(
+        tmp_path,
+        document,
+        rf"yield to each other in a cycle: {first['fields']['importer']}: On [-0-9]+ programs "
+        rf"would yield to each other in a cycle: ({a} -> {b} -> {a}|{b} -> {a} -> {b}) .*"
+        r"applies\. Nothing was imported\.$",
+    )
+    # Unedited, the same dump loads.
+    path = tmp_path / "all.json"
+    import_(path, "--replace")

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -317,23 +318,46 @@ def lock_yields(importer_id: str) -> None:
         list(locked.values_list("pk"))
 
 
-def stored_yieldings(importer_id: str, *, without: int | None = None) -> list[Yielding]:
+def stored_yieldings(
+    importer_id: str, *, without: int | None = None, using: str | None = None
+) -> list[Yielding]:
     """The importer's stored measures that yield to a program, with their counted periods;
     `without` leaves one measure out (the one being written, checked as it stands)."""
-    measures = Measure.objects.filter(importer_id=importer_id).exclude(yields_to=[])
+    measures = Measure.objects.using(using).filter(importer_id=importer_id).exclude(yields_to=[])
     if without is not None:
         measures = measures.exclude(pk=without)
     rows = list(measures.values_list("pk", "slug", "program", "yields_to"))
-    periods = Rate.objects.filter(
-        measure_id__in=[row[0] for row in rows], status__in=COUNTED_STATUSES
-    ).values_list("measure_id", "valid_from", "valid_to")
+    periods = (
+        Rate.objects.using(using)
+        .filter(measure_id__in=[row[0] for row in rows], status__in=COUNTED_STATUSES)
+        .values_list("measure_id", "valid_from", "valid_to")
+    )
     return list(yieldings_from(rows, periods).values())
 
 
-def importer_yield_cycle(importer_id: str) -> YieldCycle | None:
+def importer_yield_cycle(importer_id: str, *, using: str | None = None) -> YieldCycle | None:
     """The first cycle among the importer's stored measures, for loads that write many
     measures and periods at once and check the result before committing."""
-    return find_cycle(stored_yieldings(importer_id))
+    return find_cycle(stored_yieldings(importer_id, using=using))
+
+
+def yield_cycles(importers: Iterable[str] | None = None, *, using: str | None = None) -> list[str]:
+    """The first cycle of each of `importers` (of every importer with a measure that
+    yields, by default: the whole-database import), named, for loads that write many
+    measures at once and check the result before committing."""
+    if importers is None:
+        importers = (
+            Measure.objects.using(using)
+            .exclude(yields_to=[])
+            .order_by("importer_id")
+            .values_list("importer_id", flat=True)
+            .distinct()
+        )
+    return [
+        f"{importer}: {cycle}"
+        for importer in importers
+        if (cycle := importer_yield_cycle(importer, using=using)) is not None
+    ]
 
 
 # Periods the rate engine can apply: in force, and announced (the announced scenario).
