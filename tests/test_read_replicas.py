@@ -270,3 +270,36 @@ def test_a_stopped_replica_is_skipped_with_no_error(source: Source, settings: An
     with served.watch():
         assert note_of(APIClient(), source) == "first"
     assert served.by == {REPLICA}
+
+
+def test_a_query_cancelled_by_replay_is_answered_from_the_primary_and_keeps_the_replica(
+    source: Source, settings: Any
+) -> None:
+    """A replica cancels a query that conflicts with what it replays (SQLSTATE 40001, as
+    psycopg raises it): the replica is fine, the request is not. It is answered again from
+    the primary, and the replica, which still answers, stays in use."""
+    import psycopg
+
+    settings.REPLICA_CHECK_SECONDS = 3600  # Only the failure's own probe looks at it.
+    cancelled: list[str] = []
+
+    def cancel_once(execute: Any, sql: str, *args: Any) -> Any:
+        if TABLE in sql and not cancelled:
+            cancelled.append(sql)
+            with connections[REPLICA].wrap_database_errors:
+                raise psycopg.errors.SerializationFailure(
+                    "canceling statement due to conflict with recovery"
+                )
+        return execute(sql, *args)
+
+    served = Served()
+    with served.watch(), connections[REPLICA].execute_wrapper(cancel_once):
+        assert note_of(client_that_sees_errors(), source) == "first"
+    assert len(cancelled) == 1
+    # Tried on the replica, cancelled there, answered from the primary.
+    assert served.by == {REPLICA, "default"}
+    assert replicas.health(REPLICA).down_until <= time.monotonic()
+    # The next request reads the replica again.
+    with served.watch():
+        assert note_of(APIClient(), source) == "first"
+    assert served.by == {REPLICA}
