@@ -4,8 +4,9 @@ from agreements.models.agreements import Agreement, AgreementStatus, Extension
 from agreements.models.base import TimeStampedModel
 from agreements.models.commitments import Commitment
 from agreements.models.economies import BlocMembership, Economy
-from agreements.models.measures import Measure, Rate
+from agreements.models.measures import Measure
 from agreements.models.products import Product
+from agreements.models.rates import Rate
 from agreements.models.rounds import Delegate, NegotiationRound
 from agreements.models.sources import Source
 from agreements.models.tariff_lines import TariffLine

@@ -18,8 +18,9 @@ from simple_history import register
 from agreements.models.agreements import Agreement, Extension
 from agreements.models.commitments import Commitment
 from agreements.models.economies import BlocMembership, Economy
-from agreements.models.measures import Measure, Rate
+from agreements.models.measures import Measure
 from agreements.models.products import Product
+from agreements.models.rates import Rate
 from agreements.models.rounds import Delegate, NegotiationRound
 from agreements.models.sources import Source
 
