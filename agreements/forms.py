@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from agreements.engine import Scenario, units
-from agreements.engine.shipment import Shipment
+from agreements.engine.results import Shipment
 from agreements.models import Measure, Product, TariffLine
 from agreements.services import products_national_ensure
 from agreements.validators import (

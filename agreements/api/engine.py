@@ -26,7 +26,8 @@ from rest_framework.views import APIView
 from agreements import engine
 from agreements.api.inputs import EconomyCodeField, HSCodeField
 from agreements.engine import units
-from agreements.engine.shipment import IMPORTER_CURRENCIES, Shipment, ShipmentError
+from agreements.engine.results import Shipment
+from agreements.engine.shipment import IMPORTER_CURRENCIES, ShipmentError
 from agreements.models.choices import MeasureBasis
 from agreements.models.measures import CLAIM_INPUT_REGEX
 from tradeapi.api.caching import CachedReads

@@ -19,9 +19,9 @@ from typing import Any
 
 from agreements.engine import queries as sql
 from agreements.engine.lookup import _question_warnings, answer
-from agreements.engine.results import EffectiveRate, ProductRef, Scenario
+from agreements.engine.results import EffectiveRate, ProductRef, Scenario, Shipment
 from agreements.engine.rules import Candidate, Context, Membership, counted_statuses
-from agreements.engine.shipment import Shipment, ShipmentError, check
+from agreements.engine.shipment import ShipmentError, check
 from agreements.validators import hs_prefixes
 
 

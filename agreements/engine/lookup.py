@@ -16,6 +16,7 @@ from agreements.engine.results import (
     Period,
     ProductRef,
     Scenario,
+    Shipment,
     Timeline,
     UnknownEconomy,
     WarningCode,
@@ -28,7 +29,7 @@ from agreements.engine.rules import (
     counted_statuses,
     decide,
 )
-from agreements.engine.shipment import Shipment, check, importer_currency
+from agreements.engine.shipment import check, importer_currency
 from agreements.validators import hs_prefixes
 
 

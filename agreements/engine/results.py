@@ -6,10 +6,6 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from agreements.engine.shipment import Shipment
 
 
 class Scenario(StrEnum):
@@ -185,3 +181,21 @@ class Timeline:
     periods: tuple[Period, ...]
     claims: tuple[str, ...] = ()
     warnings: tuple[Notice, ...] = ()
+
+
+@dataclass(frozen=True)
+class Shipment:
+    """What a customs broker knows about the goods; every field optional."""
+
+    value: Decimal | None = None
+    quantity: Decimal | None = None
+    unit: str | None = None
+    content_value: Decimal | None = None
+    currency: str | None = None
+
+    @property
+    def priced(self) -> bool:
+        """Whether the answer should carry amounts: a value or a quantity was given."""
+        return (
+            self.value is not None or self.quantity is not None or (self.content_value is not None)
+        )

@@ -20,11 +20,11 @@ from agreements.engine.results import (
     Notice,
     ProductRef,
     Scenario,
+    Shipment,
     WarningCode,
 )
 from agreements.engine.shipment import (
     Priced,
-    Shipment,
     ShipmentError,
     ad_valorem_equivalent,
     money,

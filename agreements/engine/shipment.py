@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from agreements.engine import units
-from agreements.engine.results import ChargedOn, Notice, WarningCode
+from agreements.engine.results import ChargedOn, Notice, Shipment, WarningCode
 
 CENT = Decimal("0.01")
 HUNDRED = Decimal(100)
@@ -35,24 +35,6 @@ class ShipmentError(ValueError):
     def __init__(self, field: str, message: str) -> None:
         super().__init__(message)
         self.field = field
-
-
-@dataclass(frozen=True)
-class Shipment:
-    """What a customs broker knows about the goods; every field optional."""
-
-    value: Decimal | None = None
-    quantity: Decimal | None = None
-    unit: str | None = None
-    content_value: Decimal | None = None
-    currency: str | None = None
-
-    @property
-    def priced(self) -> bool:
-        """Whether the answer should carry amounts: a value or a quantity was given."""
-        return (
-            self.value is not None or self.quantity is not None or (self.content_value is not None)
-        )
 
 
 def importer_currency(importer: str) -> str | None:

@@ -22,7 +22,7 @@ from agreements.engine import (
     effective_rates,
     timeline,
 )
-from agreements.engine.shipment import Shipment
+from agreements.engine.results import Shipment
 from agreements.models import BlocMembership, Economy
 from agreements.models.choices import EconomyKind
 from tests.engine.conftest import BLOC, IMPORTER, ORIGIN, OTHER, make_measure

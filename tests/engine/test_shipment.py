@@ -12,7 +12,8 @@ import pytest
 
 from agreements.engine import WarningCode, effective_rate
 from agreements.engine import shipment as money
-from agreements.engine.shipment import Shipment, ShipmentError
+from agreements.engine.results import Shipment
+from agreements.engine.shipment import ShipmentError
 from agreements.models import Rate
 from tests.engine.conftest import IMPORTER, ORIGIN, make_duty, make_measure, make_product
 

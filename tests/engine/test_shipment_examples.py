@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from agreements.engine import WarningCode, effective_rate
-from agreements.engine.shipment import Shipment
+from agreements.engine.results import Shipment
 from tests.api.conftest import CheckedClient
 
 pytestmark = [pytest.mark.django_db, pytest.mark.facts, pytest.mark.usefixtures("hts_lines")]

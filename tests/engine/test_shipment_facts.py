@@ -12,7 +12,7 @@ import pytest
 from django.db import connection
 
 from agreements.engine import effective_rate
-from agreements.engine.shipment import Shipment
+from agreements.engine.results import Shipment
 from agreements.models import Measure
 from agreements.tariffs.imports import import_hts
 

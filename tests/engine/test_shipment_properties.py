@@ -15,8 +15,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from agreements.engine import shipment as money
+from agreements.engine.results import Shipment
 from agreements.engine.rules import Candidate, Context, available_claims, decide
-from agreements.engine.shipment import Shipment
 
 ON = dt.date(2025, 9, 15)
 CASES = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from agreements.engine import effective_rate
-from agreements.engine.shipment import Shipment
+from agreements.engine.results import Shipment
 from agreements.models import Measure
 from agreements.tariffs import preferences
 from agreements.tariffs.imports import import_hts
