@@ -23,7 +23,7 @@ from django.conf import settings
 from django.db import models, transaction
 from django.utils import timezone
 
-from agreements import services
+from agreements import bulk, services
 from agreements.measure_files import MeasureData, MeasureSpec, SourceSpec, read_measure_files
 from agreements.models import (
     Agreement,
@@ -41,7 +41,6 @@ from agreements.models import (
 )
 from agreements.models.choices import EconomyKind
 from agreements.models.products import level_for_code
-from agreements.tariffs import bulk
 from agreements.tariffs.imports import (
     HtsEdition,
     ImportSummary,

@@ -20,6 +20,7 @@ from django.db import IntegrityError, models, transaction
 from django.db.models import Q
 from simple_history.utils import bulk_create_with_history
 
+from agreements import bulk
 from agreements.models import (
     Delegate,
     Economy,
@@ -31,7 +32,6 @@ from agreements.models import (
 )
 from agreements.models.measures import lock_yields, yield_cycles
 from agreements.models.products import level_for_code
-from agreements.tariffs import bulk
 
 # Migration 0002's exclusion constraint (PostgreSQL only): no two in-force periods of one
 # measure overlap. Rate.clean() checks the same rule first, on both databases.
@@ -418,7 +418,7 @@ def _bulk_write(
     reason: str,
     stamp: dt.datetime,
 ) -> None:
-    """Through the audited bulk writes (agreements.tariffs.bulk): a plain bulk write would
+    """Through the audited bulk writes (agreements.bulk): a plain bulk write would
     leave no audit record."""
     bulk.create(to_create, model, reason=reason, stamp=stamp)
     bulk.update(to_update, model, fields, reason=reason, stamp=stamp)

@@ -5,7 +5,7 @@ many-to-many scopes are snapshotted with it, reads in one place. Each save, dele
 many-to-many change through the ORM writes a historical row with who (the request's user,
 or none for a command), when, what (`+` created, `~` changed, `-` deleted) and why (the
 change reason, e.g. `seed_data`). Bulk writes must record the same: the loaders create in
-bulk with agreements.tariffs.bulk.create, which writes the records simple-history's
+bulk with agreements.bulk.create, which writes the records simple-history's
 `bulk_create_with_history` would (tests/tariffs/test_bulk.py holds it to that), and change
 with the library's `bulk_update_with_history`.
 """

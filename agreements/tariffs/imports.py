@@ -41,6 +41,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from agreements import bulk
 from agreements.models import Economy, Measure, Rate, Source, TariffLine
 from agreements.models.choices import (
     LegalBasis,
@@ -49,7 +50,7 @@ from agreements.models.choices import (
     RateStatus,
 )
 from agreements.services import products_national_ensure
-from agreements.tariffs import bulk, preferences
+from agreements.tariffs import preferences
 from agreements.tariffs.duties import Duty, Form, parse_duty
 
 Progress = Callable[[Iterable[Any], str], Iterable[Any]]

@@ -298,7 +298,7 @@ def test_uk_global_tariff_and_the_eus_cet(tmp_path: Path) -> None:
 def test_the_query_log_is_off_only_inside_and_nests() -> None:
     from django.db import DEFAULT_DB_ALIAS, connections
 
-    from agreements.tariffs.bulk import unlogged_queries
+    from agreements.bulk import unlogged_queries
 
     db = connections[DEFAULT_DB_ALIAS]
     with unlogged_queries():

@@ -1,4 +1,4 @@
-"""The loaders' bulk writes (agreements.tariffs.bulk): a record created in bulk is stored,
+"""The loaders' bulk writes (agreements.bulk): a record created in bulk is stored,
 keyed and audited exactly as the history library's own bulk create would store it."""
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from django.test import RequestFactory
 from simple_history.models import HistoricalRecords
 from simple_history.utils import bulk_create_with_history
 
+from agreements import bulk
 from agreements.models import Measure, Rate
 from agreements.models.choices import LegalBasis, MeasureKind, RateStatus
-from agreements.tariffs import bulk
 from tests import factories
 
 pytestmark = pytest.mark.django_db
