@@ -5,8 +5,9 @@ DEBUG off, the answer cache on, in Redis so every worker shares it) and to the r
 baseline (bench/raw_baseline.py, which computes every answer), with the same worker counts:
 
 - **cold**: every request different and new to the cache, so each Django answer is a miss:
-  it reads the data version, computes, and stores. Concurrent clients, as bench.run.
-- **skewed**: a realistic workload, Zipf-distributed over origin, code and date
+  it reads the data version, computes, and stores. Concurrent clients, as bench.run. US
+  lookups, drawn uniformly (as the conditional workload's).
+- **skewed**: a realistic workload, Zipf-distributed over importer, origin, code and date
   independently (a few questions asked very often, a long tail asked once). The cache starts
   empty for each round, so its fill is part of what is measured. Sent a third time to the
   Django app behind nginx (`proxied`), whose proxy cache keeps what the answers'
@@ -35,6 +36,7 @@ import shutil
 import statistics
 import subprocess
 import tempfile
+from collections import Counter
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -87,8 +89,12 @@ class Universe:
         from agreements.models import Economy, TariffLine
 
         rng = random.Random(seed)
-        self.lines = sorted(
+        # Ordered by code alone: the model's ordering (by edition too) would make DISTINCT
+        # keep a code once per edition, so that a code of both editions was drawn twice as
+        # often.
+        self.lines = list(
             TariffLine.objects.filter(importer_id="US", code__regex=r"^[0-9]{10}$")
+            .order_by("code")
             .values_list("code", flat=True)
             .distinct()
         )
@@ -102,6 +108,27 @@ class Universe:
         first = dt.date(2025, 1, 1)
         self.dates = [(first + dt.timedelta(days=n)).isoformat() for n in range(730)]
         rng.shuffle(self.dates)
+        # The skewed workload ranges over importers too: the US the most asked (its tariff is
+        # the data's whole HTS), then the others with a tariff of their own, each with the
+        # lines of the length most of its lines have (the UK's and the EU's 8 digits) and the
+        # origins in the same order of popularity, less itself.
+        others = sorted(
+            set(TariffLine.objects.exclude(importer_id="US").values_list("importer_id", flat=True))
+        )
+        rng.shuffle(others)
+        self.importers = ["US", *others]
+        self.lines_of = {"US": self.lines}
+        for importer in others:
+            codes = sorted(
+                set(TariffLine.objects.filter(importer_id=importer).values_list("code", flat=True))
+            )
+            length = Counter(len(code) for code in codes).most_common(1)[0][0]
+            self.lines_of[importer] = [code for code in codes if len(code) == length]
+            rng.shuffle(self.lines_of[importer])
+        self.origins_of = {
+            importer: [origin for origin in self.origins if origin != importer]
+            for importer in self.importers
+        }
 
     def uniform(self, rng: random.Random) -> dict[str, str]:
         return {
@@ -129,19 +156,24 @@ class Zipf:
 
 
 def _skewed(universe: Universe, count: int, s: float, rng: random.Random) -> list[dict[str, str]]:
-    """US lookups, Zipf over origin, code and date independently."""
-    origins = Zipf(len(universe.origins), s)
-    lines = Zipf(len(universe.lines), s)
+    """Zipf over importer, origin, code and date, each drawn independently (origin and code
+    among the importer's)."""
+    importers = Zipf(len(universe.importers), s)
+    origins = {i: Zipf(len(universe.origins_of[i]), s) for i in universe.importers}
+    lines = {i: Zipf(len(universe.lines_of[i]), s) for i in universe.importers}
     dates = Zipf(len(universe.dates), s)
-    return [
-        {
-            "importer": "US",
-            "origin": universe.origins[origins.draw(rng)],
-            "hs": universe.lines[lines.draw(rng)],
-            "date": universe.dates[dates.draw(rng)],
-        }
-        for _ in range(count)
-    ]
+    lookups = []
+    for _ in range(count):
+        importer = universe.importers[importers.draw(rng)]
+        lookups.append(
+            {
+                "importer": importer,
+                "origin": universe.origins_of[importer][origins[importer].draw(rng)],
+                "hs": universe.lines_of[importer][lines[importer].draw(rng)],
+                "date": universe.dates[dates.draw(rng)],
+            }
+        )
+    return lookups
 
 
 def _requests(path: str, lookups: list[dict[str, str]]) -> list[tuple[str, dict[str, str]]]:

@@ -85,8 +85,11 @@ def _lookups(count: int, seed: int, *, real: bool = False) -> list[dict[str, str
     if real:
         # The shipped data as `seed_data` loads it: US lines of the 2025-26 editions, any
         # country of origin, any day of the two years.
-        lines = sorted(
+        # Ordered by code alone: the model's ordering (by edition too) would make DISTINCT
+        # keep a code once per edition.
+        lines = list(
             TariffLine.objects.filter(importer_id="US", code__regex=r"^[0-9]{10}$")
+            .order_by("code")
             .values_list("code", flat=True)
             .distinct()
         )
