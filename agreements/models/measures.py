@@ -1,3 +1,7 @@
+"""Tariff measures: who levies a duty on whom, on which products, under which legal basis,
+and the cycle rule of `yields_to` that spans an importer's measures and their periods
+(the periods themselves: agreements.models.rates)."""
+
 from __future__ import annotations
 
 import re
