@@ -99,6 +99,9 @@ def _fresh_routing(settings: Any) -> Iterator[None]:
     settings.REPLICA_RETRY_SECONDS = 1
     replicas.reset()
     caches["default"].clear()
+    # A cache that has kept its last-write records longer than they live: one just emptied
+    # sends signed-in clients to the primary for that long (tested below).
+    caches["default"].set(replicas.GENERATION_KEY, time.time() - 3600, timeout=None)
     yield
     replicas.reset()
 
@@ -303,3 +306,25 @@ def test_a_query_cancelled_by_replay_is_answered_from_the_primary_and_keeps_the_
     with served.watch():
         assert note_of(APIClient(), source) == "first"
     assert served.by == {REPLICA}
+
+
+def test_a_cache_that_lost_the_last_writes_sends_writers_to_the_primary(
+    source: Source, writer: APIClient
+) -> None:
+    """Redis restarted or emptied between a client's write and its next read, before the
+    replica replayed the write: its record is gone, and the replica must not be trusted with
+    that client's read. Anonymous reads keep using the replica."""
+    if not replicas._last_writes_shared():
+        pytest.skip("needs a shared cache (REDIS_URL): without one writers read the primary")
+    assert note_of(APIClient(), source) == "first"  # The replica measured caught up.
+    served = Served()
+    with replay_paused():
+        response = writer.patch(f"/api/v1/sources/{source.pk}/", {"note": "second"}, format="json")
+        assert response.status_code == 200
+        caches["default"].clear()  # The records, and when their generation began, are gone.
+        with served.watch():
+            assert note_of(writer, source) == "second"
+        assert served.by == {"default"}
+        with served.watch():
+            assert note_of(APIClient(), source) == "first"
+        assert served.by == {REPLICA}

@@ -73,7 +73,7 @@ class FailingCache:
     def __init__(self) -> None:
         self.calls = 0
 
-    def get(self, key: str) -> None:
+    def get_many(self, keys: list[str]) -> None:
         self.calls += 1
         raise ConnectionError("Redis is down")
 
@@ -92,5 +92,48 @@ def test_a_cache_outage_sends_signed_in_clients_to_the_primary(
     assert replicas._needed_position(request) is None
     assert failing.calls == 1
     # Anonymous clients never wrote: any replica will do.
+    request.user = SimpleNamespace(is_authenticated=False)
+    assert replicas._needed_position(request) == 0
+
+
+class DictCache:
+    """The shared cache's calls the last-write records use, over a dict."""
+
+    def __init__(self) -> None:
+        self.data: dict[str, Any] = {}
+
+    def get_many(self, keys: list[str]) -> dict[str, Any]:
+        return {key: self.data[key] for key in keys if key in self.data}
+
+    def add(self, key: str, value: Any, timeout: Any = None) -> bool:
+        return self.data.setdefault(key, value) is value
+
+
+def test_records_lost_with_the_cache_send_signed_in_clients_to_the_primary_while_they_matter(
+    rf: Any, monkeypatch: pytest.MonkeyPatch, settings: Any
+) -> None:
+    settings.REPLICA_MAX_LAG_SECONDS, settings.REPLICA_CHECK_SECONDS = 5, 1
+    cache = DictCache()
+    monkeypatch.setattr(replicas, "_last_writes_shared", lambda: True)
+    monkeypatch.setattr(replicas, "caches", {replicas.LAST_WRITE_CACHE: cache})
+    now = [1_000_000.0]
+    monkeypatch.setattr(replicas.time, "time", lambda: now[0])
+    request = rf.get("/api/v1/rates/")
+    request.user = SimpleNamespace(is_authenticated=True, pk=7)
+    # An empty cache (new, restarted or flushed): a record may be lost, so the primary; the
+    # first to notice starts a new generation, which the next ones keep.
+    assert replicas._needed_position(request) is None
+    assert cache.data[replicas.GENERATION_KEY] == now[0]
+    now[0] += 10
+    assert replicas._needed_position(request) is None
+    assert cache.data[replicas.GENERATION_KEY] == now[0] - 10
+    # Once every record written before it would have expired (5 + 1 + 30 s), the records
+    # are whole again: no record, any replica; a record, one that has replayed it.
+    now[0] += 26
+    assert replicas._needed_position(request) == 0
+    cache.data[replicas._write_key(7)] = 12345
+    assert replicas._needed_position(request) == 12345
+    # Anonymous clients never wrote: any replica will do, whatever the cache holds.
+    cache.data.clear()
     request.user = SimpleNamespace(is_authenticated=False)
     assert replicas._needed_position(request) == 0

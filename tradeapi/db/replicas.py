@@ -25,7 +25,8 @@ A replica is skipped when:
   replica can have, after which any usable replica has the write. A cache that is per
   process (no REDIS_URL) cannot tell another worker about a write, so then signed-in
   clients read from the primary, and anonymous ones (who cannot write) from the replicas;
-  a cache outage likewise sends signed-in clients to the primary.
+  a cache outage likewise sends signed-in clients to the primary, and so does a cache that
+  lost its records (restarted or emptied: GENERATION_KEY) until they would have expired.
 """
 
 from __future__ import annotations
@@ -160,6 +161,30 @@ def _write_key(user_pk: object) -> str:
     return f"replicas:last-write:{user_pk}"
 
 
+# When the cache's current generation of last-write records began (wall-clock seconds,
+# shared by every app server), stored without expiry. A cache that restarted or was emptied
+# has lost both it and the records; the first read that finds it missing starts a new one.
+# Records written before a generation began may be gone, so until they would have expired
+# anyway no replica is trusted with a signed-in client's read.
+GENERATION_KEY = "replicas:last-write-generation"
+
+
+def _record_seconds() -> float:
+    """How long a last-write record is kept: longer than a usable replica can lag."""
+    lag = settings.REPLICA_MAX_LAG_SECONDS + settings.REPLICA_CHECK_SECONDS
+    return lag + LAST_WRITE_MARGIN_SECONDS
+
+
+def _records_complete(generation: object) -> bool:
+    """Whether every record written in the last `_record_seconds()` is still in the cache."""
+    cache = caches[LAST_WRITE_CACHE]
+    if generation is None:
+        # add, not set: of two workers finding it missing, the first one's start stands.
+        cache.add(GENERATION_KEY, time.time(), timeout=None)
+        return False
+    return time.time() - float(generation) >= _record_seconds()  # type: ignore[arg-type]
+
+
 def _needed_position(request: HttpRequest | None) -> int | None:
     """How far a replica must have replayed for this client: 0 for anyone, the position of
     its last write for a client that wrote lately, None when only the primary will do."""
@@ -169,11 +194,16 @@ def _needed_position(request: HttpRequest | None) -> int | None:
         return 0
     if not _last_writes_shared() or time.monotonic() < _cache_down_until:
         return None
+    key = _write_key(user.pk)
     try:
-        position = caches[LAST_WRITE_CACHE].get(_write_key(user.pk))
+        # One round trip for both (MGET on Redis).
+        found = caches[LAST_WRITE_CACHE].get_many([key, GENERATION_KEY])
+        if not _records_complete(found.get(GENERATION_KEY)):
+            return None  # This client's record may be among those lost.
     except Exception as error:  # Any backend failure: only the primary is sure to be fresh.
         _cache_failed(error)
         return None
+    position = found.get(key)
     return 0 if position is None else int(position)
 
 
@@ -204,8 +234,7 @@ def remember_write(request: HttpRequest) -> None:
             (position,) = cursor.fetchone()
     except DatabaseError:
         return  # The primary is down: the request wrote nothing.
-    lag = settings.REPLICA_MAX_LAG_SECONDS + settings.REPLICA_CHECK_SECONDS
-    seconds = lag + LAST_WRITE_MARGIN_SECONDS
+    seconds = _record_seconds()
     try:
         caches[LAST_WRITE_CACHE].set(_write_key(user.pk), lsn(position), timeout=seconds)
     except Exception as error:
