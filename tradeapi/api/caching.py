@@ -276,7 +276,11 @@ def patch_http_caching(request: HttpRequest | Request, response: HttpResponseBas
     its reads are `private, no-cache`: stored by its own browser only, revalidated every
     time, which costs a 304 from the cache here. Vary names what tells those apart.
     """
-    if _is_private(request):
+    _patch_caching(response, private=_is_private(request))
+
+
+def _patch_caching(response: HttpResponseBase, *, private: bool) -> None:
+    if private:
         patch_cache_control(response, private=True, no_cache=True)
     else:
         patch_cache_control(
@@ -293,11 +297,8 @@ def _caching_headers(private: bool, max_age: int, stale_while_revalidate: int) -
     """Cache-Control and Vary as `patch_http_caching` sets them on a response that has
     neither, as a cached answer has not (they are not stored): made once, not parsed and
     joined again for every answer. (The settings are in the key: tests change them.)"""
-    request = HttpRequest()
-    if private:
-        request.META["HTTP_AUTHORIZATION"] = "private"
     response = HttpResponse()
-    patch_http_caching(request, response)
+    _patch_caching(response, private=private)
     return response["Cache-Control"], response["Vary"]
 
 
